@@ -1,0 +1,7 @@
+"""`esante ins` commands (being written)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="ins", no_args_is_help=True)

@@ -1,0 +1,53 @@
+"""The ``esante`` command line.
+
+Each command group lives in its own module and exposes a typer ``app``; this module
+assembles them. Errors of the :class:`~esante.errors.EsanteError` tree are printed in
+French (with the technical detail on a second line) and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from esante import __version__
+from esante.cli import catalogue, db, ins, serve, terminology
+from esante.cli._output import fail
+from esante.config import SETTINGS_HELP
+from esante.errors import EsanteError
+
+app = typer.Typer(
+    name="esante",
+    help=(
+        "esante — interopérabilité e-santé pour les logiciels de cabinet "
+        "(INS, CDA R2, DMP, MSSanté).\n\n\b\n" + SETTINGS_HELP
+    ),
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(ins.app, name="ins")
+app.add_typer(db.app, name="db")
+app.add_typer(terminology.app, name="terminology")
+app.command("catalogue")(catalogue.catalogue)
+app.command("serve")(serve.serve)
+app.command("demo")(serve.demo)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except EsanteError as exc:
+        fail(exc)
+        sys.exit(1)

@@ -1,0 +1,7 @@
+"""`esante terminology` commands (being written)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="terminology", no_args_is_help=True)

@@ -1,0 +1,52 @@
+"""The root of esante's exception tree.
+
+Every error esante raises on purpose derives from :class:`EsanteError`. Each package
+adds one branch of its own, defined next to the code that raises it::
+
+    EsanteError
+     ├── ConfigError                 (esante.config)       bad ESANTE_* setting
+     ├── IdentityError               (esante.identity)     INS, NIR/NIA, identity status, DataMatrix
+     │    ├── InsError
+     │    ├── IdentityStatusError
+     │    └── DataMatrixError
+     ├── TerminologyError            (esante.terminology)  unknown code system or code
+     ├── CatalogueError              (esante.catalogue)    document type not in the Ségur catalogue
+     ├── StoreError                  (esante.store)        unreachable, migration, not found
+     │    ├── NotFoundError
+     │    └── ConflictError
+     └── PracticeError               (esante.practice)     a clinician's action refused by a rule
+
+An error carries two texts because it has two readers: ``message`` is French and is
+meant for the clinician (it may be shown as is in the console or the CLI), while
+``detail`` is precise and technical for the developer (field, value, cause). The
+original exception, when there is one, is chained with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+
+class EsanteError(Exception):
+    """Base class of every error esante raises deliberately.
+
+    ``message``: French, for the clinician. ``detail``: technical, for the developer.
+    ``field``: the input field at fault, when there is one (a JSON path, a CLI option,
+    an XML XPath...).
+    """
+
+    def __init__(self, message: str, *, detail: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        self.field = field
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.field:
+            parts.append(f"[{self.field}]")
+        if self.detail:
+            parts.append(f"({self.detail})")
+        return " ".join(parts)
+
+
+class ConfigError(EsanteError):
+    """A configuration value (``ESANTE_*``) is missing or invalid."""

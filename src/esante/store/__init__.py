@@ -1,0 +1,36 @@
+"""The practice database: tables, engines, sessions and migrations."""
+
+from esante.store.base import Base, utcnow
+from esante.store.engine import make_engine, normalize_url, session_factory
+from esante.store.errors import ConflictError, NotFoundError, StoreError
+from esante.store.migrate import current_revision, head_revision, upgrade
+from esante.store.models import (
+    CareEpisode,
+    Document,
+    IdentityStatusChange,
+    LegalRepresentative,
+    Patient,
+    Practitioner,
+    Structure,
+)
+
+__all__ = [
+    "Base",
+    "CareEpisode",
+    "ConflictError",
+    "Document",
+    "IdentityStatusChange",
+    "LegalRepresentative",
+    "NotFoundError",
+    "Patient",
+    "Practitioner",
+    "StoreError",
+    "Structure",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "normalize_url",
+    "session_factory",
+    "upgrade",
+    "utcnow",
+]

@@ -1,0 +1,110 @@
+"""Shared fixtures.
+
+Database tests take the ``db_url`` / ``engine`` / ``session`` fixtures, which are
+parametrized over SQLite and PostgreSQL: every store test runs on both backends.
+
+PostgreSQL: the server is ``ESANTE_TEST_PG_URL`` (default
+``postgresql://postgres@127.0.0.1:5432/test``). A temporary database is created for the
+run, migrated once, emptied between tests and dropped at the end. When the server is
+unreachable the PostgreSQL variants skip with a message, except in CI (``CI=true``)
+where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from esante.store import Base, make_engine, session_factory, upgrade
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path in ../shared, or skip the test saying what is missing."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference material absent: {path} (expected beside the repository)")
+    return path
+
+
+def _pg_server_url() -> str:
+    return os.environ.get("ESANTE_TEST_PG_URL", PG_DEFAULT)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """Create a temporary PostgreSQL database for this run; yield its URL."""
+    import psycopg
+
+    server = make_url(_pg_server_url().replace("postgresql+psycopg://", "postgresql://"))
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    name = f"esante_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as exc:
+        msg = (
+            f"PostgreSQL unreachable at {server.render_as_string()} ({exc}). "
+            "Set ESANTE_TEST_PG_URL to a server URL (trust or password auth) to run these tests."
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    url = server.set(drivername="postgresql+psycopg", database=name)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    upgrade(engine)
+    engine.dispose()
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _truncate(engine: Engine) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    if not tables:
+        return
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL: SQLite file, then PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'esante.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("pg_database")
+    yield url
+    engine = make_engine(url)
+    _truncate(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = make_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
