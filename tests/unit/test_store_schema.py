@@ -121,7 +121,8 @@ def test_document_version_chain(session: Session) -> None:
     session.commit()
     session.expunge_all()
     got = session.scalars(select(Document).where(Document.version_number == 2)).one()
-    assert got.replaces is not None and got.replaces.unique_id == "1.2.3.4.1"
+    assert got.replaces is not None
+    assert got.replaces.unique_id == "1.2.3.4.1"
     assert got.effective_time == when
     dup = Document(
         patient_id=p.id,

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from esante import __version__
-from esante.cli import catalogue, db, ins, serve, terminology
+from esante.cli import catalogue, cda, db, ins, pki, serve, terminology
 from esante.cli._output import fail
 from esante.config import SETTINGS_HELP
 from esante.errors import EsanteError
@@ -30,6 +30,8 @@ app = typer.Typer(
 app.add_typer(ins.app, name="ins")
 app.add_typer(db.app, name="db")
 app.add_typer(terminology.app, name="terminology")
+app.add_typer(cda.app, name="cda")
+app.add_typer(pki.app, name="pki")
 app.command("catalogue")(catalogue.catalogue)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
