@@ -8,8 +8,10 @@ French (with the technical detail on a second line) and exit with status 1.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from esante import __version__
 from esante.cli import catalogue, cda, db, ins, pki, serve, terminology
@@ -17,7 +19,24 @@ from esante.cli._output import fail
 from esante.config import SETTINGS_HELP
 from esante.errors import EsanteError
 
+
+class EsanteGroup(TyperGroup):
+    """Root command group: turns any :class:`EsanteError` into a French message + exit 1.
+
+    Catching here (rather than only in :func:`main`) gives the same behaviour to the
+    console script and to ``CliRunner`` in tests.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EsanteError as exc:
+            fail(exc)
+            raise typer.Exit(1) from exc
+
+
 app = typer.Typer(
+    cls=EsanteGroup,
     name="esante",
     help=(
         "esante — interopérabilité e-santé pour les logiciels de cabinet "

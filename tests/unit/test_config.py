@@ -1,0 +1,36 @@
+"""Settings come from ESANTE_* variables, with documented defaults and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from esante.config import ConfigError, load_settings
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("ESANTE_HOME", "ESANTE_DATABASE_URL", "ESANTE_CISIS_KIT", "ESANTE_PORT"):
+        monkeypatch.delenv(var, raising=False)
+    s = load_settings()
+    assert s.home == Path("./var")
+    assert s.effective_database_url == f"sqlite:///{Path('./var/esante.db').resolve()}"
+    assert s.port == 8000
+
+
+def test_environment_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ESANTE_HOME", str(tmp_path))
+    monkeypatch.setenv("ESANTE_DATABASE_URL", "postgresql://postgres@127.0.0.1/x")
+    monkeypatch.setenv("ESANTE_CISIS_KIT", str(tmp_path / "kit"))
+    s = load_settings()
+    assert s.home == tmp_path
+    assert s.effective_database_url == "postgresql://postgres@127.0.0.1/x"
+    assert s.effective_cisis_kit == tmp_path / "kit"
+
+
+def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ESANTE_PORT", "quatre-vingts")
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    assert err.value.field == "ESANTE_PORT"
+    assert "ESANTE_PORT" in err.value.message
