@@ -1,11 +1,138 @@
-"""`esante serve` and `esante demo` (being written)."""
+"""`esante serve` and `esante demo`: run the web service, or the whole demo.
+
+``serve`` upgrades the database schema then serves the REST API on ``ESANTE_HOST`` /
+``ESANTE_PORT`` (``--host`` / ``--port`` win; ``--port 0`` takes any free port). A busy
+port is an error that says so.
+
+``demo`` is what ``make run`` starts: it prepares the data directory and the database,
+loads the demo dataset (idempotent: nothing is duplicated at the next start), starts the
+service and prints the addresses in French. A busy port is not fatal for the demo: the
+next free one is taken and announced. The demo is a list of steps and a list of
+announced addresses, so later components (sandbox of the national services, worker,
+console) add their own.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 
-def serve() -> None:
-    """Start the web service."""
+import typer
+from sqlalchemy.engine import make_url
+
+from esante.config import Settings, load_settings
+from esante.demo import DEFAULT_SEED, demo_dataset
+from esante.practice import DemoLoadReport, load_demo
+from esante.store import current_revision, make_engine, session_factory, upgrade
+from esante.web import bind, bind_first_free, bound_port, create_app, run
+
+HOST_HELP = "Adresse d'écoute (défaut : ESANTE_HOST, 127.0.0.1)."
+PORT_HELP = "Port d'écoute (défaut : ESANTE_PORT, 8000 ; 0 = un port libre quelconque)."
 
 
-def demo() -> None:
-    """Start the demo."""
+def _settings(host: str | None, port: int | None) -> Settings:
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port:  # 0 means "any free port": not a setting, handled when binding
+        overrides["port"] = port
+    return load_settings(**overrides)
+
+
+def _database_label(settings: Settings) -> str:
+    url = make_url(settings.effective_database_url)
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite, {url.database}"
+    return f"{url.get_backend_name()}, {url.render_as_string(hide_password=True)}"
+
+
+def prepare_database(settings: Settings) -> str | None:
+    """Create the data directory and bring the schema up to date; return its revision."""
+    settings.ensure_home()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+        return current_revision(engine)
+    finally:
+        engine.dispose()
+
+
+def load_demo_data(settings: Settings, seed: int) -> DemoLoadReport:
+    """Load the demo dataset into the database (records already there are kept)."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with session_factory(engine)() as session:
+            report = load_demo(session, demo_dataset(seed))
+            session.commit()
+        return report
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Announcement:
+    """What the demo prints once everything listens: a headline and named addresses."""
+
+    headline: str
+    addresses: list[tuple[str, str]] = field(default_factory=list)
+
+    def print(self) -> None:
+        typer.echo(self.headline)
+        width = max((len(label) for label, _ in self.addresses), default=0)
+        for label, url in self.addresses:
+            typer.echo(f"  {label.ljust(width)} : {url}")
+        typer.echo("Arrêt : Ctrl+C")
+
+
+def _service_addresses(base: str) -> list[tuple[str, str]]:
+    return [
+        ("service", base),
+        ("état du service", f"{base}/health"),
+        ("documentation de l'API", f"{base}/docs"),
+        ("schéma OpenAPI", f"{base}/openapi.json"),
+        ("patients", f"{base}/api/patients"),
+    ]
+
+
+def serve(
+    host: str | None = typer.Option(None, "--host", help=HOST_HELP),
+    port: int | None = typer.Option(None, "--port", help=PORT_HELP, min=0, max=65535),
+) -> None:
+    """Démarre le service web (API REST) après mise à jour du schéma de la base."""
+    settings = _settings(host, port)
+    revision = prepare_database(settings)
+    sock = bind(settings.host, 0 if port == 0 else settings.port)
+    base = f"http://{settings.host}:{bound_port(sock)}"
+    app = create_app(settings)
+    typer.echo(f"Base de données : {_database_label(settings)} (révision {revision}).")
+    announcement = Announcement(f"esante à l'écoute sur {base}", _service_addresses(base)[1:3])
+    run(app, sock, on_ready=announcement.print)
+    typer.echo("esante arrêté.")
+
+
+def demo(
+    host: str | None = typer.Option(None, "--host", help=HOST_HELP),
+    port: int | None = typer.Option(None, "--port", help=PORT_HELP, min=0, max=65535),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Graine du jeu de démonstration."),
+) -> None:
+    """Démarre la démo : base de données, patients et professionnels fictifs, service web."""
+    settings = _settings(host, port)
+    revision = prepare_database(settings)
+    typer.echo(f"Base de données prête : {_database_label(settings)} (révision {revision}).")
+
+    report = load_demo_data(settings, seed)
+    typer.echo(
+        f"Données de démonstration : {report.structures_created} structure(s), "
+        f"{report.practitioners_created} professionnel(s), {report.patients_created} "
+        f"patient(s) créés ; {report.already_present} déjà présents."
+    )
+
+    wanted = 0 if port == 0 else settings.port
+    sock = bind_first_free(settings.host, wanted) if wanted else bind(settings.host, 0)
+    actual = bound_port(sock)
+    if wanted and actual != wanted:
+        typer.echo(f"Le port {wanted} est occupé : la démo utilise le port {actual}.")
+    base = f"http://{settings.host}:{actual}"
+    app = create_app(settings)
+    announcement = Announcement(f"esante démo prête : {base}", _service_addresses(base))
+    run(app, sock, on_ready=announcement.print)
+    typer.echo("Démo arrêtée.")

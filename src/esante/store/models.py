@@ -73,7 +73,8 @@ class Practitioner(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rpps: Mapped[str] = mapped_column(String(11), unique=True)
-    civility: Mapped[str | None] = mapped_column(String(10))  # TRE_R81 (DR, M, MME)
+    # J245 civility (M, MME) or the professional title DR for médecins and pharmaciens
+    civility: Mapped[str | None] = mapped_column(String(10))
     family_name: Mapped[str] = mapped_column(String(100))
     given_name: Mapped[str] = mapped_column(String(100))
     profession_code: Mapped[str] = mapped_column(String(20))
@@ -149,7 +150,9 @@ class Patient(Base):
 class LegalRepresentative(Base):
     """A legal representative of a minor (or protected adult) patient.
 
-    ``relationship_code`` is in TRE_R216 (e.g. ``MERE``, ``PERE``, ``TUTEUR``).
+    ``relationship_code`` is an HL7 role code of the CI-SIS value set J11
+    (RelationPatient: ``MTH`` mother, ``FTH`` father, ``GUARD`` guardian...), the codes
+    the CDA ``guardian`` and the XDS metadata carry.
     """
 
     __tablename__ = "legal_representative"

@@ -1,0 +1,66 @@
+"""The practice domain: patients, practitioners, structures and their rules.
+
+Services take a SQLAlchemy session and never commit: the caller (a web request, a CLI
+command, a worker) owns the transaction. Queries live in :mod:`esante.store.repositories`.
+Refusals raise :class:`PracticeValidationError` (French message, field at fault), the
+store's :class:`~esante.store.NotFoundError` and :class:`~esante.store.ConflictError`.
+"""
+
+from esante.practice.demo import DemoLoadReport, load_demo
+from esante.practice.errors import PracticeError, PracticeValidationError
+from esante.practice.patients import (
+    LegalRepresentativeData,
+    NewPatient,
+    PatientChanges,
+    add_identity_evidence,
+    create_patient,
+    downgrade_identity,
+    get_patient,
+    identity_history,
+    search_patients,
+    update_patient,
+)
+from esante.practice.practitioners import (
+    NewPractitioner,
+    PractitionerChanges,
+    create_practitioner,
+    get_practitioner,
+    search_practitioners,
+    update_practitioner,
+)
+from esante.practice.structures import (
+    NewStructure,
+    create_structure,
+    get_structure,
+    search_structures,
+)
+from esante.store.repositories import PatientCriteria, PractitionerCriteria
+
+__all__ = [
+    "DemoLoadReport",
+    "LegalRepresentativeData",
+    "NewPatient",
+    "NewPractitioner",
+    "NewStructure",
+    "PatientChanges",
+    "PatientCriteria",
+    "PracticeError",
+    "PracticeValidationError",
+    "PractitionerChanges",
+    "PractitionerCriteria",
+    "add_identity_evidence",
+    "create_patient",
+    "create_practitioner",
+    "create_structure",
+    "downgrade_identity",
+    "get_patient",
+    "get_practitioner",
+    "get_structure",
+    "identity_history",
+    "load_demo",
+    "search_patients",
+    "search_practitioners",
+    "search_structures",
+    "update_patient",
+    "update_practitioner",
+]

@@ -1,0 +1,189 @@
+"""`esante serve` and `esante demo` as real processes, over a real loopback socket.
+
+Each test starts the console script with a temporary ``ESANTE_HOME`` (SQLite), waits for
+the French announcement that names the URL (``--port 0``: the OS picks a free port, no
+race), talks HTTP to it and stops it with SIGINT as a user's Ctrl+C would.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.unit.practice.test_patients import HELENE_NIR, OID
+
+ESANTE = Path(sys.executable).with_name("esante")
+STARTUP_TIMEOUT = 60.0
+URL = re.compile(r"(http://127\.0\.0\.1:\d+)")
+
+
+@dataclass
+class Running:
+    process: subprocess.Popen[str]
+    lines: queue.Queue[str | None] = field(default_factory=queue.Queue)
+    seen: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
+
+    def wait_for(self, marker: str) -> str:
+        """The first output line containing ``marker`` (fails with everything seen)."""
+        while True:
+            try:
+                line = self.lines.get(timeout=STARTUP_TIMEOUT)
+            except queue.Empty:
+                pytest.fail(f"no {marker!r} within {STARTUP_TIMEOUT}s; output: {self.seen}")
+            if line is None:
+                pytest.fail(f"process ended before {marker!r}; output: {self.seen}")
+            self.seen.append(line)
+            if marker in line:
+                return line
+
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise
+        finally:
+            if self.reader is not None:
+                self.reader.join(timeout=10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+
+
+def _env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
+    env["ESANTE_HOME"] = str(home)
+    return env
+
+
+def _start(*args: str, home: Path) -> Running:
+    process = subprocess.Popen(
+        [str(ESANTE), *args],
+        env=_env(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+    )
+    running = Running(process)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            running.lines.put(line.rstrip("\n"))
+        running.lines.put(None)
+
+    running.reader = threading.Thread(target=pump, daemon=True)
+    running.reader.start()
+    return running
+
+
+@pytest.fixture
+def started() -> Iterator[list[Running]]:
+    processes: list[Running] = []
+    yield processes
+    for running in processes:
+        running.stop()
+
+
+def test_serve_answers_health_and_patients_over_a_socket(
+    tmp_path: Path, started: list[Running]
+) -> None:
+    running = _start("serve", "--port", "0", home=tmp_path)
+    started.append(running)
+    match = URL.search(running.wait_for("esante à l'écoute sur"))
+    assert match is not None
+    base = match.group(1)
+    with httpx.Client(base_url=base, timeout=10) as client:
+        health = client.get("/health")
+        assert health.status_code == 200
+        assert health.json()["status"] == "ok"
+        assert health.json()["database"]["backend"] == "sqlite"
+        created = client.post(
+            "/api/patients",
+            json={
+                "birth_family_name": "Lefèvre",
+                "birth_given_names": "Hélène Marie",
+                "sex": "F",
+                "birth_date": "1981-04-12",
+                "birthplace_cog": "69383",
+                "ins_matricule": HELENE_NIR,
+                "ins_oid": OID,
+                "insi_reference": "INSI-1",
+                "identity_document": "CN",
+            },
+        )
+        assert created.status_code == 201, created.text
+        found = client.get("/api/patients", params={"name": "lefevre"}).json()
+        assert [p["identity_status"] for p in found["items"]] == ["QUAL"]
+    assert running.stop(signal.SIGTERM) == 0  # as a service manager stops it
+    assert running.wait_for("esante arrêté.")
+    assert (tmp_path / "esante.db").is_file()
+
+
+def test_demo_loads_the_demo_patients_once(tmp_path: Path, started: list[Running]) -> None:
+    first = _start("demo", "--port", "0", home=tmp_path)
+    started.append(first)
+    loaded = first.wait_for("Données de démonstration")
+    assert "14 patient(s) créés" in loaded
+    match = URL.search(first.wait_for("esante démo prête"))
+    assert match is not None
+    base = match.group(1)
+    first.wait_for("Arrêt : Ctrl+C")
+    assert any("/docs" in line for line in first.seen)
+    with httpx.Client(base_url=base, timeout=10) as client:
+        lola = client.get("/api/patients", params={"name": "lola"}).json()
+        assert lola["total"] == 1
+        assert lola["items"][0]["identity_status"] == "QUAL"
+        assert client.get("/api/practitioners").json()["total"] == 8
+        assert client.get("/docs").status_code == 200
+    assert first.stop() == 0  # Ctrl+C
+    assert first.wait_for("Démo arrêtée.")
+
+    again = _start("demo", "--port", "0", home=tmp_path)
+    started.append(again)
+    assert "0 patient(s) créés" in again.wait_for("Données de démonstration")
+    again.wait_for("esante démo prête")
+    assert again.stop() == 0
+
+
+def test_busy_port_serve_refuses_demo_moves(tmp_path: Path, started: list[Running]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(ESANTE), "serve", "--port", str(port)],
+            env=_env(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 1
+        assert f"Impossible d'écouter sur 127.0.0.1:{port}" in result.stderr
+        assert "champ : --port" in result.stderr
+
+        demo = _start("demo", "--port", str(port), home=tmp_path)
+        started.append(demo)
+        moved = demo.wait_for("est occupé")
+        assert f"Le port {port} est occupé" in moved
+        ready = URL.search(demo.wait_for("esante démo prête"))
+        assert ready is not None
+        assert not ready.group(1).endswith(f":{port}")
+        assert httpx.get(ready.group(1) + "/health", timeout=10).status_code == 200
