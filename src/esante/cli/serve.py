@@ -23,7 +23,6 @@ from esante.config import Settings, load_settings
 from esante.demo import DEFAULT_SEED, demo_dataset
 from esante.practice import DemoLoadReport, load_demo
 from esante.store import current_revision, make_engine, session_factory, upgrade
-from esante.web import bind, bind_first_free, bound_port, create_app, run
 
 HOST_HELP = "Adresse d'écoute (défaut : ESANTE_HOST, 127.0.0.1)."
 PORT_HELP = "Port d'écoute (défaut : ESANTE_PORT, 8000 ; 0 = un port libre quelconque)."
@@ -98,6 +97,8 @@ def serve(
     port: int | None = typer.Option(None, "--port", help=PORT_HELP, min=0, max=65535),
 ) -> None:
     """Démarre le service web (API REST) après mise à jour du schéma de la base."""
+    from esante.web import bind, bound_port, create_app, run  # heavy: only when serving
+
     settings = _settings(host, port)
     revision = prepare_database(settings)
     sock = bind(settings.host, 0 if port == 0 else settings.port)
@@ -125,6 +126,8 @@ def demo(
         f"{report.practitioners_created} professionnel(s), {report.patients_created} "
         f"patient(s) créés ; {report.already_present} déjà présents."
     )
+
+    from esante.web import bind, bind_first_free, bound_port, create_app, run
 
     wanted = 0 if port == 0 else settings.port
     sock = bind_first_free(settings.host, wanted) if wanted else bind(settings.host, 0)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import zxingcpp
-from cairosvg.surface import PNGSurface
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
@@ -151,6 +150,9 @@ def _rasterise_svg(content: bytes) -> Image.Image:
             "Le fichier n'est pas une image SVG.", detail=f"root element {root.tag!r}"
         )
     width, height = _svg_size(root)
+    # imported here: cairosvg costs ~0.3 s to import and only SVG reading needs it
+    from cairosvg.surface import PNGSurface
+
     try:
         png = PNGSurface.convert(
             bytestring=etree.tostring(root),
