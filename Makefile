@@ -5,15 +5,28 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean
+.PHONY: install sysdeps run test lint bench clean
 
 $(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory sysdeps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian packages the tests use: poppler-utils (pdftoppm, pdftotext: read back the N1
+# PDFs) and the DejaVu fonts embedded in them. Installed with apt-get only when missing.
+SYSPKGS := poppler-utils fonts-dejavu-core
+sysdeps:
+	@missing=""; for p in $(SYSPKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "apt-get install$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "note: install these Debian packages for the full test suite:$$missing"; fi; \
+	fi
 
 ## Start the demo (service with demo data on SQLite) and print the URLs.
 run: install
