@@ -17,6 +17,7 @@ PACKAGE_ROOT = Path(esante.__file__).parent
 # layer number: lower = more fundamental
 LAYERS: dict[str, int] = {
     "errors": 0,
+    "database": 0,
     "config": 0,
     "safexml": 0,
     "identity": 1,
