@@ -51,6 +51,14 @@ def validate_cmd(
         Path | None,
         typer.Option("--kit", help="Dossier du kit CI-SIS (par défaut : ESANTE_CISIS_KIT)."),
     ] = None,
+    dmp: Annotated[
+        bool,
+        typer.Option(
+            "--dmp",
+            help="Ajouter les contrôles d'esante pour l'alimentation du DMP "
+            "(INS du patient, spécialité de l'auteur).",
+        ),
+    ] = False,
 ) -> None:
     """Vérifier des documents CDA R2 : schéma XSD et schématrons du kit CI-SIS de l'ANS.
 
@@ -79,12 +87,12 @@ def validate_cmd(
             progress.update(task, advance=1, description=f"Vérifié : {item.path.name}")
 
         if workers > 1 and len(files) > 1:
-            items = validate_many(files, workers=workers, kit=kit, progress=advance)
+            items = validate_many(files, workers=workers, kit=kit, dmp=dmp, progress=advance)
         else:
             validator = Validator(kit)
             for path in files:
                 try:
-                    item = BatchItem(path, report=validator.validate(path))
+                    item = BatchItem(path, report=validator.validate(path, dmp=dmp))
                 except EsanteError as exc:
                     item = BatchItem(path, error=exc)
                 items.append(item)

@@ -41,12 +41,14 @@ def test_every_type_is_covered() -> None:
 @pytest.mark.parametrize("kind", list(VOLETS))
 def test_example_conforms_to_the_kit(validator: Validator, kind: str) -> None:
     document = example_document(kind)
-    report = validator.validate(document.xml, source=f"{kind}.xml")
+    # dmp=True: the kit's verdict plus esante's DMP-feeding checks (INS key, specialty)
+    report = validator.validate(document.xml, source=f"{kind}.xml", dmp=True)
     assert list(report.xsd_errors) == []
     assert [f.message for f in report.errors] == []
     assert [f.message for f in report.warnings] == []
     names = [Path(s).name for s in report.schematrons]
     assert "ASIP-STRUCT-MIN-StrucMin.sch" in names
+    assert "esante:DMP" in names
     volet = VOLETS[kind]
     if volet is not None:
         assert volet in names

@@ -48,10 +48,10 @@ def _init_worker(
         _worker.preload(preload or None)
 
 
-def _validate_in_worker(path: Path) -> BatchItem:
+def _validate_in_worker(path: Path, dmp: bool = False) -> BatchItem:
     assert _worker is not None, "worker not initialised"
     try:
-        return BatchItem(path, report=_worker.validate(path))
+        return BatchItem(path, report=_worker.validate(path, dmp=dmp))
     except EsanteError as exc:
         return BatchItem(path, error=exc)
 
@@ -94,12 +94,16 @@ class BatchValidator:
         self,
         paths: Iterable[Path],
         *,
+        dmp: bool = False,
         progress: Callable[[BatchItem], None] | None = None,
     ) -> list[BatchItem]:
-        """Validate ``paths``; results in input order, ``progress`` called as each ends."""
+        """Validate ``paths``; results in input order, ``progress`` called as each ends.
+
+        ``dmp=True`` adds esante's DMP-feeding checks to each report.
+        """
         ordered: Sequence[Path] = [Path(p) for p in paths]
         futures: dict[Future[BatchItem], int] = {
-            self._pool.submit(_validate_in_worker, path): i for i, path in enumerate(ordered)
+            self._pool.submit(_validate_in_worker, path, dmp): i for i, path in enumerate(ordered)
         }
         results: list[BatchItem | None] = [None] * len(ordered)
         for future in as_completed(futures):
@@ -130,6 +134,7 @@ def validate_many(
     workers: int | None = None,
     kit: Path | str | None = None,
     cache_dir: Path | None = None,
+    dmp: bool = False,
     progress: Callable[[BatchItem], None] | None = None,
 ) -> list[BatchItem]:
     """Validate many documents in ``workers`` processes; one :class:`BatchItem` per path.
@@ -147,7 +152,7 @@ def validate_many(
         items: list[BatchItem] = []
         for path in ordered:
             try:
-                item = BatchItem(path, report=validator.validate(path))
+                item = BatchItem(path, report=validator.validate(path, dmp=dmp))
             except EsanteError as exc:
                 item = BatchItem(path, error=exc)
             items.append(item)
@@ -155,4 +160,4 @@ def validate_many(
                 progress(item)
         return items
     with BatchValidator(kit, workers=workers, cache_dir=cache_dir) as batch:
-        return batch.validate_many(ordered, progress=progress)
+        return batch.validate_many(ordered, dmp=dmp, progress=progress)

@@ -5,8 +5,10 @@ schematron, as the SVRL states it (ISO/IEC 19757-3 Annex D): the kit's French me
 the XPath location of the node at fault, the rule (``fired-rule`` id or context) and the
 schematron file. Its severity comes from the assertion's ``role`` (or ``flag``): the ANS
 schematrons use ``error``, ``warning`` and ``info``; an assertion without a role is an
-error, as in the ANS tool. ``engine`` findings say that a schematron could not be compiled
-or run (broken kit, or a document that makes a rule fail at run time).
+error, as in the ANS tool. ``esante`` findings come from esante's own DMP-feeding checks
+(``dmp=True``; never part of the kit's verdict); ``engine`` findings say that a schematron
+could not be compiled or run (broken kit, or a document that makes a rule fail at run
+time).
 
 ``ValidationReport.ok`` is true when there is no XSD error and no error-level finding.
 """
@@ -17,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-FindingKind = Literal["assert", "report", "engine"]
+FindingKind = Literal["assert", "report", "engine", "esante"]
 
 
 class Severity(StrEnum):

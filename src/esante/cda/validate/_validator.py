@@ -26,6 +26,8 @@ from lxml import etree
 from saxonche import PySaxonApiError
 
 from esante.cda.validate._compiler import SchematronCompileError, SchematronCompiler
+from esante.cda.validate._dmp_rules import SOURCE as DMP_SOURCE
+from esante.cda.validate._dmp_rules import dmp_findings
 from esante.cda.validate._kit import BODY_PROFILES, STRUCMIN, Kit
 from esante.cda.validate._report import Finding, Severity, ValidationReport
 from esante.cda.validate._saxon import parse
@@ -96,8 +98,13 @@ class Validator:
             except SchematronCompileError:
                 continue  # reported as a finding when a document needs it
 
-    def validate(self, data: bytes | Path, *, source: str | None = None) -> ValidationReport:
+    def validate(
+        self, data: bytes | Path, *, source: str | None = None, dmp: bool = False
+    ) -> ValidationReport:
         """Validate one document (bytes, or a path read with a size check first).
+
+        ``dmp=True`` adds esante's checks for a document about to feed the DMP (INS key,
+        author specialty: :mod:`._dmp_rules`), reported as ``esante:DMP`` findings.
 
         Raises :class:`InvalidDocumentError` when the input is not readable XML, is hostile
         (DTD, entities), too large, or holds no ``ClinicalDocument``.
@@ -144,9 +151,13 @@ class Validator:
             mark = time.perf_counter()
             findings.extend(self._run(name, node))
             timings[name] = (time.perf_counter() - mark) * 1000
+        schematrons = profile.schematrons
+        if dmp:
+            findings.extend(dmp_findings(root))
+            schematrons = (*schematrons, DMP_SOURCE)
         return ValidationReport(
             source=label or "document CDA",
-            schematrons=profile.schematrons,
+            schematrons=schematrons,
             volets=profile.volets,
             body=profile.body,
             xsd_errors=tuple(xsd_errors),
@@ -212,12 +223,15 @@ def shared_validator(kit: Path | str | None = None, *, cache_dir: Path | None = 
         return validator
 
 
-def validate_document(data: bytes | Path, *, kit: Path | str | None = None) -> ValidationReport:
+def validate_document(
+    data: bytes | Path, *, kit: Path | str | None = None, dmp: bool = False
+) -> ValidationReport:
     """Validate one CDA document against the ANS kit (XSD + schematrons).
 
-    ``data`` is the document (bytes) or its path; ``kit`` overrides ``ESANTE_CISIS_KIT``.
+    ``data`` is the document (bytes) or its path; ``kit`` overrides ``ESANTE_CISIS_KIT``;
+    ``dmp=True`` adds esante's DMP-feeding checks (see :meth:`Validator.validate`).
     The compiled schematrons are cached (memory and ``$ESANTE_HOME/cache/schematron``).
 
     Raises :class:`KitError` (no usable kit) or :class:`InvalidDocumentError`.
     """
-    return shared_validator(kit).validate(data)
+    return shared_validator(kit).validate(data, dmp=dmp)

@@ -146,3 +146,40 @@ def test_author_specialty(kit_validator: Validator, example: Read) -> None:
     for code in doc.findall(f"{H}author/{H}assignedAuthor/{H}code"):
         code.getparent().remove(code)
     assert new_findings(kit_validator, original, doc) == []
+
+
+def test_missing_author_specialty_fails_the_dmp_checks(
+    kit_validator: Validator, example: Read
+) -> None:
+    # What the kit lets through, esante's DMP-feeding checks refuse (dmp=True).
+    original = example("VAC-NOTE_2023.01.xml")
+    doc = etree.fromstring(original)
+    for code in doc.findall(f"{H}author/{H}assignedAuthor/{H}code"):
+        code.getparent().remove(code)
+    report = kit_validator.validate(etree.tostring(doc), dmp=True)
+    esante = [f for f in report.errors if f.kind == "esante"]
+    assert [f.rule for f in esante] == ["ESANTE-DMP-SPECIALITE"]
+    assert esante[0].schematron == "esante:DMP"
+    assert esante[0].location == "/ClinicalDocument/author[1]/assignedAuthor"
+    assert "spécialité" in esante[0].message
+    assert not report.ok
+    # without dmp=True the verdict stays the kit's
+    assert all(f.kind != "esante" for f in kit_validator.validate(etree.tostring(doc)).findings)
+
+
+def test_ins_with_a_wrong_key_fails_the_dmp_checks(kit_validator: Validator, example: Read) -> None:
+    original = example("CSE-CS24_2025.01.xml")
+    doc = etree.fromstring(original)
+    ins = next(
+        i
+        for i in doc.findall(f"{H}recordTarget/{H}patientRole/{H}id")
+        if i.get("root", "").startswith("1.2.250.1.213.1.4.")
+    )
+    ins.set("extension", "255081416802539")  # valid shape, key should be 38
+    report = kit_validator.validate(etree.tostring(doc), dmp=True)
+    rules = [(f.rule, f.message) for f in report.findings if f.kind == "esante"]
+    assert (
+        "ESANTE-DMP-INS",
+        "INS du patient : Matricule INS : clé incorrecte, la clé attendue "
+        "est 38 (clé saisie : 39). Vérifiez la saisie du numéro.",
+    ) in rules
