@@ -4,17 +4,33 @@ Every error esante raises on purpose derives from :class:`EsanteError`. Each pac
 adds one branch of its own, defined next to the code that raises it::
 
     EsanteError
-     ├── ConfigError                 (esante.config)       bad ESANTE_* setting
-     ├── IdentityError               (esante.identity)     INS, NIR/NIA, identity status, DataMatrix
-     │    ├── InsError
-     │    ├── IdentityStatusError
-     │    └── DataMatrixError
-     ├── TerminologyError            (esante.terminology)  unknown code system or code
-     ├── CatalogueError              (esante.catalogue)    document type not in the Ségur catalogue
-     ├── StoreError                  (esante.store)        unreachable, migration, not found
-     │    ├── NotFoundError
-     │    └── ConflictError
-     └── PracticeError               (esante.practice)     a clinician's action refused by a rule
+     ├── ConfigError             (esante.config)       bad ESANTE_* setting
+     ├── XmlError                (esante.safexml)      hostile, malformed or oversized XML
+     ├── IdentityError           (esante.identity)     InsError, TraitsError,
+     │                                                 IdentityStatusError, DataMatrixError
+     ├── TerminologyError        (esante.terminology)  unknown value set or code
+     ├── CatalogueError          (esante.catalogue)    not in the Ségur catalogue
+     ├── DemoError               (esante.demo)         unknown demo person
+     ├── CdaError                (esante.cda)          CdaBuildError, CdaReadError,
+     │                                                 CdaValidationError (KitError,
+     │                                                 InvalidDocumentError)
+     ├── XdsError                (esante.xds)          XdsFormatError, XdsSchemaError,
+     │                                                 XdsMappingError, XdsValidationError
+     ├── TransportError          (esante.transport)    TransientError (NetworkError,
+     │                                                 TransportTimeoutError, ServerError,
+     │                                                 ReceiverFaultError), PermanentError
+     │                                                 (TlsError, HttpError, MessageError,
+     │                                                 SenderFaultError, RemoteRejectionError)
+     ├── TrustError              (esante.trust)        PkiError, CertificateError,
+     │                                                 SignatureError, VihfError, XadesError
+     ├── DmpError                (esante.dmp)          DmpRequestError, DmpRejectedError,
+     │                                                 DmpCommunicationError,
+     │                                                 DmpUnavailableError
+     │                                                 (DmpUncertainOutcomeError)
+     ├── StoreError              (esante.store)        NotFoundError, ConflictError
+     ├── PracticeError           (esante.practice)     PracticeValidationError
+     ├── WebError                (esante.web)          PortInUseError
+     └── SandboxError            (esante.sandbox)      SandboxDatabaseError, DmpRefusal
 
 An error carries two texts because it has two readers: ``message`` is French and is
 meant for the clinician (it may be shown as is in the console or the CLI), while
