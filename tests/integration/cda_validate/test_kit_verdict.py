@@ -315,3 +315,41 @@ def test_broken_documents_agree_with_the_kit(
     print_table(rows, capsys)
     check(rows)
     assert all(sum(o.failures for o in row.reference.values()) > 0 for row in rows)
+
+
+# the volet each TYPE of `esante cda example` follows, as the kit names its examples
+OUR_DOCUMENTS = {
+    "n1": "N1",
+    "vsm": "VSM_2023.01",
+    "vac-note": "VAC-NOTE_2023.01",
+    "cs8": "CSE-CS8_2025.01",
+    "cs9": "CSE-CS9_2025.01",
+    "cs24": "CSE-CS24_2025.01",
+    "mde": "CSE-MDE_2023.01",
+    "cr-examen-enfant": "N1",
+}
+
+
+def test_documents_esante_builds_pass_the_kit_run_independently(
+    cisis_kit: Path,
+    kit_validator: Validator,
+    kit_reference: KitReference,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from esante.cda.examples import EXAMPLE_TYPES, example_document
+
+    assert sorted(t.name for t in EXAMPLE_TYPES) == sorted(OUR_DOCUMENTS)
+    rows = []
+    for kind, stem in OUR_DOCUMENTS.items():
+        (tmp_path / kind).mkdir()
+        path = tmp_path / kind / f"esante-{stem}.xml"
+        path.write_bytes(example_document(kind).xml)
+        rows.append(compare(cisis_kit, kit_validator, kit_reference, path))
+    print_table(rows, capsys)
+    for row, (kind, stem) in zip(rows, OUR_DOCUMENTS.items(), strict=True):
+        assert row.match, (kind, row.differing)
+        # the kit itself, run the plain way, finds no failed assertion at all
+        assert all(o.status == "ok" and o.failures == 0 for o in row.reference.values()), kind
+        if stem != "N1":
+            assert f"CI-SIS_{stem}.sch" in row.reference, kind
