@@ -42,7 +42,8 @@ class ServiceCore:
     patient and document lookups, the rights check (see :class:`~esante.sandbox.dmp.DmpService`).
 
     ``clock`` and ``new_uuid`` are injectable for tests; ``repository_unique_id`` is the
-    repository this sandbox pretends to be.
+    repository this sandbox pretends to be; ``access_reason`` is the reason the VIHF gives
+    for an emergency access (logged with every call of this service).
     """
 
     def __init__(
@@ -53,8 +54,12 @@ class ServiceCore:
         new_uuid: Callable[[], str] = new_entry_uuid,
         repository_unique_id: str = REPOSITORY_UNIQUE_ID,
         matrix: RightsMatrix | None = None,
+        access_reason: str | None = None,
     ):
         self.session = session
+        # the reason the professional gave for a bris de glace / centre 15 access (VIHF),
+        # kept in the access log the patient reads on Mon espace santé
+        self.access_reason = access_reason
         self.clock = clock
         self.new_uuid = new_uuid
         self.repository_unique_id = repository_unique_id
@@ -68,7 +73,9 @@ class ServiceCore:
     def _call(
         self, actor: Actor, action: Action, access_mode: AccessMode, patient: PatientIns
     ) -> Iterator[_journal.Call]:
-        call = _journal.Call(actor, action, access_mode, patient.value)
+        call = _journal.Call(
+            actor, action, access_mode, patient.value, access_reason=self.access_reason
+        )
         try:
             yield call
             _journal.write(self.session, call, self.clock(), Outcome.ACCEPTED)

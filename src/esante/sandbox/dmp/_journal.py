@@ -30,6 +30,7 @@ class Call:
     access_mode: AccessMode
     patient_ins: str
     document_unique_id: str | None = None
+    access_reason: str | None = None
 
 
 def _actor_name(actor: Actor) -> str | None:
@@ -61,6 +62,7 @@ def write(
             actor_structure_id=actor.structure_id,
             authentication_mode=actor.authentication_mode.value,
             access_mode=call.access_mode.value,
+            access_reason=call.access_reason[:_DETAIL_MAX] if call.access_reason else None,
             document_unique_id=call.document_unique_id,
             outcome=outcome.value,
             error_code=error_code,
@@ -94,6 +96,7 @@ def read(session: Session, patient_ins: str, limit: int) -> tuple[AccessLogEntry
             document_unique_id=r.document_unique_id,
             error_code=r.error_code,
             detail=r.detail,
+            access_reason=r.access_reason,
         )
         for r in rows
     )

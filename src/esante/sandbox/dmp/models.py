@@ -303,6 +303,7 @@ class DmpAccessLog(SandboxBase):
     actor_structure_id: Mapped[str | None] = mapped_column(String(64))
     authentication_mode: Mapped[str] = mapped_column(String(24))
     access_mode: Mapped[str] = mapped_column(String(20))
+    access_reason: Mapped[str | None] = mapped_column(String(500))
     document_unique_id: Mapped[str | None] = mapped_column(String(128))
     outcome: Mapped[str] = mapped_column(String(10))
     error_code: Mapped[str | None] = mapped_column(String(64))

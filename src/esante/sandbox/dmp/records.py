@@ -354,3 +354,4 @@ class AccessLogEntry:
     document_unique_id: str | None = None
     error_code: str | None = None
     detail: str | None = None
+    access_reason: str | None = None

@@ -261,9 +261,7 @@ def access_line(
 
 
 def _reason(entry: AccessLogEntry) -> str | None:
-    # the access log keeps no bris de glace justification yet: shown as soon as it does
-    reason = getattr(entry, "access_reason", None)
-    return reason if isinstance(reason, str) and reason else None
+    return entry.access_reason or None
 
 
 def _compile(

@@ -176,3 +176,16 @@ def test_every_call_is_logged_accepted_or_refused(
     assert refused.at == clock.now
     assert history[1].actor_name == "Alice MEDECIN"
     assert history[1].actor_structure_id == STRUCTURE_A
+
+
+def test_the_break_glass_reason_is_logged_for_the_patient(
+    service: DmpService, admin: DmpAdmin, dmp: PatientIns, clock: Clock
+) -> None:
+    reason = "Patient inconscient aux urgences"
+    emergency = DmpService(service.session, clock=clock, access_reason=reason)
+    emergency.find_documents(DR_A, dmp, access_mode=AccessMode.BRIS_DE_GLACE)
+    clock.advance(minutes=1)
+    service.test_existence(DR_A, dmp)
+    latest, first = admin.access_history(dmp)
+    assert (first.access_mode, first.access_reason) == (AccessMode.BRIS_DE_GLACE, reason)
+    assert latest.access_reason is None
