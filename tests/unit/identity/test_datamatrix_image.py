@@ -117,3 +117,12 @@ def test_hostile_svg_is_refused() -> None:
         read_image(b"<html><body/></html>")
     with pytest.raises(DataMatrixError, match="mal formé"):
         read_image(b"<svg xmlns='http://www.w3.org/2000/svg'>")
+
+
+def test_truncated_image_is_refused_even_after_weasyprint_is_imported() -> None:
+    import weasyprint  # noqa: F401  (sets PIL's LOAD_TRUNCATED_IMAGES globally)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    with pytest.raises(DataMatrixError, match="tronquée"):
+        read_image(render_png(DATA)[:200])

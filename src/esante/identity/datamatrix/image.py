@@ -172,6 +172,10 @@ def _open_raster(content: bytes) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # verify() checks the whole file (PNG CRCs, truncation) whatever the global
+            # ImageFile.LOAD_TRUNCATED_IMAGES says: WeasyPrint sets it to True on import,
+            # and a truncated image must still be refused, not half-read
+            Image.open(io.BytesIO(content)).verify()
             image = Image.open(io.BytesIO(content))
             if image.width * image.height > MAX_IMAGE_PIXELS:
                 raise DataMatrixError(
