@@ -14,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from esante import __version__
-from esante.cli import catalogue, cda, db, ins, pki, serve, terminology
+from esante.cli import catalogue, cda, db, dmp, ins, pki, sandbox, serve, terminology
 from esante.cli._output import fail
 from esante.config import SETTINGS_HELP
 from esante.errors import EsanteError
@@ -51,6 +51,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(terminology.app, name="terminology")
 app.add_typer(cda.app, name="cda")
 app.add_typer(pki.app, name="pki")
+app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(dmp.app, name="dmp")
 app.command("catalogue")(catalogue.catalogue)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)

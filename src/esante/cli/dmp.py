@@ -1,0 +1,636 @@
+"""`esante dmp` — the DMP client from the command line, pointed at the sandbox.
+
+Every command calls one DMP transaction with the real client (:class:`esante.dmp.DmpClient`
+over mutual TLS): ``status`` (TD0.2), ``authorize`` (TD0.3), ``send`` (TD2.1), ``search``
+(TD3.1), ``get`` (TD3.2), ``mask``/``unmask`` (TD3.3a), ``hide``/``show`` (TD3.3b),
+``delete`` (TD3.3c), ``archive``/``unarchive`` (TD3.3d). The patient is ``--ins MATRICULE``
+(test NIR OID unless ``--oid``); documents are named by their uniqueId.
+
+Where and who: the sandbox's URLs and client PKI come from ``sandbox.json`` in
+``--sandbox DIR`` or ``ESANTE_SANDBOX``; the acting professional is ``--ps``, a demo
+practitioner key (``generaliste`` by default, ``pediatre``, ``infirmier``...) or an RPPS /
+idNat_PS (a médecin généraliste of the structure of the PKI). ``--auth`` is the
+authentication mode the VIHF declares (``directe``: the professional's card, the
+default, allowed every transaction by the rights matrix; ``indirecte``: the structure's
+certificate, feeding only; ``renforcee``: AIR). ``--mode normal|bris_de_glace|centre_15``
+with ``--motif`` for bris de glace. ``--json`` for machines; French tables otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from esante import __version__
+from esante.cli._output import print_json
+from esante.cli.sandbox import NIR_TEST_OID, load_manifest
+from esante.errors import EsanteError
+
+if TYPE_CHECKING:
+    from esante.dmp import Access, Actor, DmpClient
+    from esante.identity import Ins
+    from esante.xds import Code, DocumentEntry
+
+app = typer.Typer(
+    help="Client DMP : existence, autorisation, alimentation, recherche, consultation, "
+    "masquage, visibilité, archivage, suppression (vers le bac à sable).",
+    no_args_is_help=True,
+)
+
+LPS_OID = "1.2.250.1.999.42.1"
+"""OID of the esante installation talking to the sandbox (HL7 sender, XDS sourceId)."""
+LPS_HOMOLOGATION = "ESANTE-BAC-A-SABLE"
+ACTIVITY = ("04", "1.2.250.1.213.2.2", "Hospitalisation de jour")
+"""Default submission-set contentTypeCode (JDV_J59), the one of the official messages."""
+PROFESSION_SYSTEM = "1.2.250.1.71.1.2.7"
+SPECIALTY_SYSTEM = "1.2.250.1.71.4.2.5"
+DEFAULT_PS = "generaliste"
+
+InsOption = Annotated[str, typer.Option("--ins", help="Matricule INS du patient (15 caractères).")]
+OidOption = Annotated[str, typer.Option("--oid", help="OID de l'INS (défaut : NIR de test).")]
+PsOption = Annotated[
+    str,
+    typer.Option(
+        "--ps", help="Professionnel : clé de démo (generaliste, pediatre...) ou RPPS/idNat_PS."
+    ),
+]
+AuthOption = Annotated[
+    str,
+    typer.Option("--auth", help="Authentification : directe, indirecte ou renforcee (AIR)."),
+]
+ModeOption = Annotated[
+    str, typer.Option("--mode", help="Mode d'accès : normal, bris_de_glace, centre_15.")
+]
+ReasonOption = Annotated[
+    str | None, typer.Option("--motif", "--reason", help="Motif (obligatoire en bris de glace).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Sortie JSON.")]
+SandboxOption = Annotated[
+    Path | None,
+    typer.Option("--sandbox", help="Répertoire du bac à sable (défaut : ESANTE_SANDBOX)."),
+]
+DocumentArgument = Annotated[str, typer.Argument(help="Identifiant unique (uniqueId) du document.")]
+
+
+def _request_error(message: str, *, detail: str, field: str) -> EsanteError:
+    """A command that cannot run as asked (bad option value...): nothing was sent.
+
+    A :class:`esante.dmp.DmpRequestError`, imported only when needed (the DMP client is
+    not loaded for ``esante --help``).
+    """
+    from esante.dmp import DmpRequestError
+
+    return DmpRequestError(message, detail=detail, field=field)
+
+
+@dataclass
+class _Call:
+    client: DmpClient
+    actor: Actor
+    access: Access
+    ins: Ins
+    repository: str
+
+
+def _actor(ps: str, auth: str, structure_id: str, structure_name: str) -> Actor:
+    from esante.demo import DemoError, demo_dataset
+    from esante.dmp import Actor
+    from esante.trust import AuthenticationMode
+    from esante.trust import Code as RoleCode
+
+    modes = {
+        "directe": AuthenticationMode.DIRECTE,
+        "indirecte": AuthenticationMode.INDIRECTE,
+        "renforcee": AuthenticationMode.INDIRECTE_RENFORCEE,
+        "air": AuthenticationMode.INDIRECTE_RENFORCEE,
+    }
+    mode = modes.get(auth.strip().lower())
+    if mode is None:
+        raise _request_error(
+            "Mode d'authentification inconnu (directe, indirecte ou renforcee).",
+            detail=f"--auth {auth!r}",
+            field="--auth",
+        )
+    data = demo_dataset()
+    wanted = ps.strip()
+    practitioner = None
+    try:
+        practitioner = data.practitioner(wanted)
+    except DemoError:
+        practitioner = next(
+            (p for p in data.practitioners if wanted in (p.rpps, p.id_nat_ps)), None
+        )
+    if practitioner is not None:
+        structure = data.structure(practitioner.structure_key)
+        return Actor(
+            id=practitioner.id_nat_ps,
+            family_name=practitioner.family_name.upper(),
+            given_name=practitioner.given_name,
+            role=RoleCode(practitioner.profession_code, PROFESSION_SYSTEM, practitioner.label),
+            specialty=RoleCode(practitioner.specialty_code, SPECIALTY_SYSTEM)
+            if practitioner.specialty_code
+            else None,
+            structure_id=structure_id,
+            structure_name=structure_name,
+            activity_sector=structure.facility_type_code,
+            authentication_mode=mode,
+        )
+    if not wanted.isdigit() or len(wanted) not in (11, 12):
+        raise _request_error(
+            f"Professionnel inconnu : « {wanted} » (clé de démonstration, RPPS ou idNat_PS).",
+            detail="known demo keys: " + ", ".join(p.key for p in data.practitioners),
+            field="--ps",
+        )
+    return Actor(
+        id=wanted if len(wanted) == 12 else "8" + wanted,
+        family_name="PROFESSIONNEL",
+        given_name="Test",
+        role=RoleCode("10", PROFESSION_SYSTEM, "Médecin"),
+        specialty=RoleCode("SM54", SPECIALTY_SYSTEM, "Médecine générale (SM)"),
+        structure_id=structure_id,
+        structure_name=structure_name,
+        activity_sector="SA07",
+        authentication_mode=mode,
+    )
+
+
+@contextmanager
+def _call(
+    sandbox: Path | None,
+    ins: str,
+    oid: str,
+    ps: str,
+    auth: str,
+    mode: str,
+    reason: str | None,
+) -> Iterator[_Call]:
+    from esante.dmp import Access, DmpClient, DmpEndpoints, LpsInfo, Signer
+    from esante.identity import check_ins
+    from esante.transport import HttpsTransport, TlsConfig
+    from esante.trust import AccessMode
+    from esante.xds import Code
+
+    try:
+        access_mode = AccessMode(mode.strip().lower())
+    except ValueError as exc:
+        raise _request_error(
+            "Mode d'accès inconnu (normal, bris_de_glace ou centre_15).",
+            detail=f"--mode {mode!r}",
+            field="--mode",
+        ) from exc
+    manifest = load_manifest(sandbox)
+    pki = manifest.pki
+    tls = TlsConfig(
+        ca_bundle=pki.ca,
+        certificate=pki.authentication_certificate,
+        key=pki.authentication_key,
+    )
+    actor = _actor(ps, auth, pki.structure_id, pki.structure_name)
+    checked = check_ins(ins.strip().upper(), oid.strip())
+    transport = HttpsTransport(tls)
+    client = DmpClient.with_signer(
+        transport,
+        DmpEndpoints.from_base_url(manifest.dmp.base_url),
+        signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
+        lps=LpsInfo(
+            name="esante", version=__version__, homologation_id=LPS_HOMOLOGATION, oid=LPS_OID
+        ),
+        content_type_code=Code(*ACTIVITY),
+    )
+    try:
+        yield _Call(
+            client=client,
+            actor=actor,
+            access=Access(access_mode, reason),
+            ins=checked,
+            repository=manifest.dmp.repository_unique_id,
+        )
+    finally:
+        transport.close()
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _yes(value: bool | None) -> str:
+    return {True: "oui", False: "non", None: "inconnu"}[value]
+
+
+# --------------------------------------------------------------------------- TD0.2, TD0.3
+
+
+@app.command("status")
+def status_cmd(
+    ins: InsOption,
+    oid: OidOption = NIR_TEST_OID,
+    ps: PsOption = DEFAULT_PS,
+    auth: AuthOption = "directe",
+    mode: ModeOption = "normal",
+    motif: ReasonOption = None,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """TD0.2 : le patient a-t-il un DMP, est-il ouvert, le professionnel est-il autorisé ?"""
+    with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+        status = call.client.test_existence(call.ins, actor=call.actor, access=call.access)
+    data = {
+        "existe": status.exists,
+        "ouvert": status.active,
+        "autorisation": None if status.authorization is None else str(status.authorization),
+        "medecin_traitant": status.treating_physician,
+        "rattache_mes": status.attached_to_mes,
+    }
+    if json_output:
+        print_json(data)
+        return
+    table = Table(title=f"DMP de l'INS {ins.strip().upper()}", show_header=False)
+    table.add_row("DMP existant", _yes(status.exists))
+    if status.exists:
+        table.add_row("Ouvert", _yes(status.active))
+        table.add_row("Autorisation du professionnel", str(data["autorisation"] or "inconnue"))
+        table.add_row("Médecin traitant DMP", _yes(status.treating_physician))
+        table.add_row("Rattaché à Mon espace santé", _yes(status.attached_to_mes))
+    _console().print(table)
+
+
+@app.command("authorize")
+def authorize_cmd(
+    ins: InsOption,
+    remove: Annotated[bool, typer.Option("--retirer", help="Retirer son autorisation.")] = False,
+    treating: Annotated[
+        bool, typer.Option("--medecin-traitant", help="Rôle de médecin traitant DMP.")
+    ] = False,
+    oid: OidOption = NIR_TEST_OID,
+    ps: PsOption = DEFAULT_PS,
+    auth: AuthOption = "directe",
+    mode: ModeOption = "normal",
+    motif: ReasonOption = None,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """TD0.3 : se déclarer autorisé (avec le consentement du patient) ou retirer l'autorisation."""
+    with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+        update = call.client.set_authorization(
+            call.ins,
+            actor=call.actor,
+            grant=not remove,
+            treating_physician=treating,
+            access=call.access,
+        )
+    if json_output:
+        print_json({"statut": update.status, "contexte": update.context})
+        return
+    typer.echo(f"DMP : {update.status} — {update.context or 'autorisation mise à jour'}.")
+
+
+# --------------------------------------------------------------------------- TD2.1
+
+
+@app.command("send")
+def send_cmd(
+    file: Annotated[Path, typer.Argument(help="Document CDA R2 (XML) à déposer.")],
+    ins: InsOption,
+    replaces: Annotated[
+        str | None,
+        typer.Option("--remplace", help="uniqueId du document remplacé (nouvelle version)."),
+    ] = None,
+    masked: Annotated[
+        bool, typer.Option("--masque", help="Masquer le document aux professionnels.")
+    ] = False,
+    hidden: Annotated[
+        bool, typer.Option("--invisible-patient", help="Rendre le document invisible au patient.")
+    ] = False,
+    hidden_representatives: Annotated[
+        bool,
+        typer.Option("--invisible-representants", help="Invisible aux représentants légaux."),
+    ] = False,
+    oid: OidOption = NIR_TEST_OID,
+    ps: PsOption = DEFAULT_PS,
+    auth: AuthOption = "directe",
+    mode: ModeOption = "normal",
+    motif: ReasonOption = None,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """TD2.1 : déposer un document CDA dans le DMP (signé XAdES), ou le remplacer."""
+    from esante.dmp import Visibility
+
+    try:
+        cda = file.read_bytes()
+    except OSError as exc:
+        raise _request_error(
+            f"Fichier illisible : {file}.", detail=str(exc), field=str(file)
+        ) from exc
+    visibility = [
+        v
+        for on, v in (
+            (masked, Visibility.MASKED_TO_PROFESSIONALS),
+            (hidden, Visibility.INVISIBLE_TO_PATIENT),
+            (hidden_representatives, Visibility.INVISIBLE_TO_LEGAL_REPRESENTATIVES),
+        )
+        if on
+    ]
+    with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+        result = call.client.submit(
+            call.ins,
+            cda,
+            actor=call.actor,
+            replaces=replaces,
+            visibility=visibility,
+            access=call.access,
+        )
+    data = {
+        "document": result.document_unique_id,
+        "lot": result.submission_set_unique_id,
+        "signature": result.signature_unique_id,
+        "remplace": result.replaced_entry_uuid,
+        "avertissements": [w.code_context for w in result.warnings],
+    }
+    if json_output:
+        print_json(data)
+        return
+    typer.echo(f"Document déposé dans le DMP : {result.document_unique_id}")
+    if result.replaced_entry_uuid:
+        typer.echo(f"  il remplace la version {result.replaced_entry_uuid}")
+    for warning in result.warnings:
+        typer.echo(f"  avertissement du DMP : {warning.code_context}")
+
+
+# --------------------------------------------------------------------------- TD3.1
+
+
+def _codes(values: list[str], default_scheme: str) -> tuple[Code, ...]:
+    from esante.xds import Code
+    from esante.xds.vocabulary import IHE_FORMAT_OID
+
+    found: list[Code] = []
+    for value in values:
+        code, _, scheme = value.partition("^")
+        if not scheme:
+            scheme = IHE_FORMAT_OID if code.startswith("urn:ihe:") else default_scheme
+        found.append(Code(code.strip(), scheme.strip()))
+    return tuple(found)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise _request_error(
+            f"Date invalide pour {option} (format AAAA-MM-JJ attendu).",
+            detail=str(exc),
+            field=option,
+        ) from exc
+
+
+def _entry_data(entry: DocumentEntry) -> dict[str, Any]:
+    from esante.xds import parse_dtm
+
+    author = next((a.person for a in entry.authors if a.person is not None), None)
+    created = parse_dtm(entry.creation_time) if entry.creation_time else None
+    return {
+        "uniqueId": entry.unique_id,
+        "entryUUID": entry.entry_uuid,
+        "titre": entry.title,
+        "type": entry.type_code.display or entry.type_code.code if entry.type_code else None,
+        "date": created.date().isoformat() if created else None,
+        "auteur": " ".join(p for p in (author.given_name, author.family_name) if p)
+        if author
+        else None,
+        "statut": str(entry.availability_status).rsplit(":", 1)[-1]
+        if entry.availability_status
+        else None,
+        "masque": entry.masked_to_professionals,
+        "invisible_patient": entry.invisible_to_patient,
+        "version": entry.version,
+    }
+
+
+def _french_date(iso: str | None) -> str:
+    return "" if not iso else date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+_STATUS_LABELS = {
+    "Approved": "actif",
+    "Archived": "archivé",
+    "Deprecated": "remplacé",
+    "Deleted": "supprimé",
+}
+
+
+@app.command("search")
+def search_cmd(
+    ins: InsOption,
+    types: Annotated[
+        list[str] | None, typer.Option("--type", help="typeCode (LOINC...), répétable.")
+    ] = None,
+    classes: Annotated[list[str] | None, typer.Option("--classe", help="classCode.")] = None,
+    formats: Annotated[list[str] | None, typer.Option("--format", help="formatCode.")] = None,
+    settings: Annotated[
+        list[str] | None, typer.Option("--cadre", help="practiceSettingCode.")
+    ] = None,
+    facilities: Annotated[
+        list[str] | None, typer.Option("--etablissement", help="healthcareFacilityTypeCode.")
+    ] = None,
+    authors: Annotated[
+        list[str] | None, typer.Option("--auteur", help="idNat_PS de l'auteur.")
+    ] = None,
+    created_from: Annotated[
+        str | None, typer.Option("--cree-depuis", help="Créé à partir du (AAAA-MM-JJ).")
+    ] = None,
+    created_to: Annotated[
+        str | None, typer.Option("--cree-jusqu-au", help="Créé jusqu'au (inclus).")
+    ] = None,
+    service_from: Annotated[
+        str | None, typer.Option("--acte-depuis", help="Acte à partir du.")
+    ] = None,
+    service_to: Annotated[
+        str | None, typer.Option("--acte-jusqu-au", help="Acte jusqu'au.")
+    ] = None,
+    submitted_from: Annotated[
+        str | None, typer.Option("--depose-depuis", help="Déposé à partir du.")
+    ] = None,
+    submitted_to: Annotated[
+        str | None, typer.Option("--depose-jusqu-au", help="Déposé jusqu'au.")
+    ] = None,
+    masked_only: Annotated[
+        bool, typer.Option("--masques", help="Seulement les documents masqués.")
+    ] = False,
+    archived: Annotated[bool, typer.Option("--archives", help="Inclure les archivés.")] = False,
+    deprecated: Annotated[
+        bool, typer.Option("--anciennes-versions", help="Inclure les versions remplacées.")
+    ] = False,
+    oid: OidOption = NIR_TEST_OID,
+    ps: PsOption = DEFAULT_PS,
+    auth: AuthOption = "directe",
+    mode: ModeOption = "normal",
+    motif: ReasonOption = None,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """TD3.1 : rechercher les documents du DMP (filtres cumulables)."""
+    from esante.dmp import DocumentQuery, Visibility
+
+    query = DocumentQuery(
+        type_codes=_codes(types or [], "2.16.840.1.113883.6.1"),
+        class_codes=_codes(classes or [], "1.2.250.1.213.1.1.4.1"),
+        format_codes=_codes(formats or [], "1.2.250.1.213.1.1.4.2.282"),
+        practice_setting_codes=_codes(settings or [], "1.2.250.1.213.1.1.4.9"),
+        healthcare_facility_type_codes=_codes(facilities or [], "1.2.250.1.71.4.2.4"),
+        authors=tuple(f"{a.strip()}^%" for a in authors or []),
+        created_from=_day(created_from, "--cree-depuis"),
+        created_to=_day(created_to, "--cree-jusqu-au"),
+        service_from=_day(service_from, "--acte-depuis"),
+        service_to=_day(service_to, "--acte-jusqu-au"),
+        submitted_from=_day(submitted_from, "--depose-depuis"),
+        submitted_to=_day(submitted_to, "--depose-jusqu-au"),
+        visibility=(Visibility.MASKED_TO_PROFESSIONALS,) if masked_only else (),
+        include_archived=archived,
+        include_deprecated=deprecated,
+    )
+    with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+        found = call.client.find_documents(call.ins, query, actor=call.actor, access=call.access)
+    rows = [_entry_data(e) for e in found.documents]
+    if json_output:
+        print_json(rows)
+        return
+    table = Table(title=f"Documents du DMP de l'INS {ins.strip().upper()} ({len(rows)})")
+    for column in ("Date", "Type", "Titre", "Auteur", "Statut", "Visibilité", "uniqueId"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        flags = [
+            label
+            for key, label in (("masque", "masqué PS"), ("invisible_patient", "invisible patient"))
+            if row[key]
+        ]
+        table.add_row(
+            _french_date(row["date"]),
+            row["type"] or "",
+            row["titre"] or "",
+            row["auteur"] or "",
+            _STATUS_LABELS.get(row["statut"] or "", row["statut"] or ""),
+            ", ".join(flags) or "normale",
+            row["uniqueId"] or "",
+        )
+    _console().print(table)
+
+
+# --------------------------------------------------------------------------- TD3.2
+
+
+@app.command("get")
+def get_cmd(
+    unique_id: DocumentArgument,
+    ins: InsOption,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--sortie", "-o", help="Fichier où écrire le document (défaut : <uniqueId>.xml)."
+        ),
+    ] = None,
+    oid: OidOption = NIR_TEST_OID,
+    ps: PsOption = DEFAULT_PS,
+    auth: AuthOption = "directe",
+    mode: ModeOption = "normal",
+    motif: ReasonOption = None,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """TD3.2 : consulter (télécharger) un document du DMP."""
+    with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+        document = call.client.retrieve(
+            call.ins, unique_id, call.repository, actor=call.actor, access=call.access
+        )
+    target = output or Path(f"{unique_id.strip()}.xml")
+    try:
+        target.write_bytes(document.data)
+    except OSError as exc:
+        raise _request_error(
+            f"Impossible d'écrire {target}.", detail=str(exc), field="--sortie"
+        ) from exc
+    if json_output:
+        print_json(
+            {
+                "document": document.document_unique_id,
+                "fichier": str(target),
+                "octets": len(document.data),
+            }
+        )
+        return
+    typer.echo(f"Document {document.document_unique_id} ({len(document.data)} octets) : {target}")
+
+
+# --------------------------------------------------------------------------- TD3.3a-d
+
+_UPDATES = {
+    "mask": ("TD3.3a", "Masquer le document aux professionnels.", "masqué aux professionnels"),
+    "unmask": ("TD3.3a", "Démasquer le document.", "démasqué"),
+    "hide": ("TD3.3b", "Rendre le document invisible au patient.", "invisible au patient"),
+    "show": ("TD3.3b", "Rendre le document visible au patient.", "visible au patient"),
+    "delete": ("TD3.3c", "Supprimer le document du DMP.", "supprimé"),
+    "archive": ("TD3.3d", "Archiver le document.", "archivé"),
+    "unarchive": ("TD3.3d", "Désarchiver le document.", "désarchivé"),
+}
+
+
+def _update(name: str, call: _Call, unique_id: str) -> Any:
+    client, actor, access, ins = call.client, call.actor, call.access, call.ins
+    if name == "mask":
+        return client.mask(ins, unique_id, actor=actor, access=access)
+    if name == "unmask":
+        return client.unmask(ins, unique_id, actor=actor, access=access)
+    if name in ("hide", "show"):
+        return client.set_patient_visibility(
+            ins, unique_id, name == "show", actor=actor, access=access
+        )
+    if name == "delete":
+        return client.delete(ins, unique_id, actor=actor, access=access)
+    if name == "archive":
+        return client.archive(ins, unique_id, actor=actor, access=access)
+    return client.unarchive(ins, unique_id, actor=actor, access=access)
+
+
+def _register_update(name: str) -> None:
+    td, help_text, done = _UPDATES[name]
+
+    def command(
+        unique_id: DocumentArgument,
+        ins: InsOption,
+        oid: OidOption = NIR_TEST_OID,
+        ps: PsOption = DEFAULT_PS,
+        auth: AuthOption = "directe",
+        mode: ModeOption = "normal",
+        motif: ReasonOption = None,
+        sandbox: SandboxOption = None,
+        json_output: JsonOption = False,
+    ) -> None:
+        with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+            result = _update(name, call, unique_id)
+        if json_output:
+            print_json(
+                {
+                    "transaction": result.transaction,
+                    "document": unique_id,
+                    "entryUUID": result.entry_uuid,
+                }
+            )
+            return
+        typer.echo(f"{td} : document {unique_id} {done}.")
+
+    command.__doc__ = f"{td} : {help_text}"
+    app.command(name)(command)
+
+
+for _name in _UPDATES:
+    _register_update(_name)

@@ -1,0 +1,366 @@
+"""Start and stop the sandbox: PKI, database, demo DMPs, the DMP over mutual TLS, sandbox.json.
+
+:func:`start_sandbox` prepares ``DIR`` and starts the services in background threads:
+
+1. the test PKI in ``DIR/pki`` (CA, sandbox server certificate, the structure's
+   authentication and signature certificates — :func:`esante.trust.generate_test_pki`),
+   created once and reused;
+2. the DMP database (``--db URL``, default SQLite ``DIR/dmp.db``), migrated to the
+   latest schema, seeded with the demo patients' DMPs;
+3. the DMP on loopback (a free port unless one is given) with mutual TLS: TLS 1.2
+   (the DMP's maximum), the DMP's cipher suites, a client certificate issued by the
+   sandbox CA required;
+4. once a TLS request with the client certificate has been answered, ``DIR/sandbox.json``
+   (:mod:`~esante.sandbox.runtime.manifest`) tells clients where everything is.
+
+:meth:`RunningSandbox.close` stops the server (requests in progress finish), releases
+the database and removes ``sandbox.json``. :func:`run_sandbox` does all of it in the
+foreground until SIGINT or SIGTERM.
+
+Kit mode (``kit_mode=True``, ``--accept-foreign-signatures``) accepts the official DMP
+messages' foreign — and in part broken — signatures: see
+:mod:`esante.sandbox.dmp.soap.security`. It is announced loudly in the log and in
+``sandbox.json``.
+"""
+
+from __future__ import annotations
+
+import gc
+import http.client
+import logging
+import os
+import signal
+import socket
+import ssl
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, TracebackType
+from urllib.parse import urlsplit
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from esante.sandbox.dmp import (
+    REPOSITORY_UNIQUE_ID,
+    make_engine,
+    session_factory,
+    upgrade,
+)
+from esante.sandbox.dmp.http import DmpHttpApp
+from esante.sandbox.dmp.soap import DEFAULT_BASE_PATH, EndpointOptions
+from esante.sandbox.runtime.errors import SandboxRuntimeError
+from esante.sandbox.runtime.manifest import (
+    ClientPki,
+    DmpService,
+    SandboxManifest,
+    now_utc,
+    remove_manifest,
+    write_manifest,
+)
+from esante.sandbox.runtime.seeding import SeedReport, seed_demo
+from esante.sandbox.runtime.server import (
+    HttpApp,
+    HttpRequest,
+    HttpResponse,
+    HttpsServer,
+    bind,
+)
+from esante.sandbox.runtime.workers import WorkerPool
+from esante.transport import TlsConfig, WireRequest, client_ssl_context, server_ssl_context
+from esante.trust import Pki, PkiError, generate_test_pki, load_certificate, load_pki
+
+logger = logging.getLogger("esante.sandbox")
+
+PKI_DIRECTORY = "pki"
+DATABASE_FILE = "dmp.db"
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """How to start the sandbox (see :func:`start_sandbox`)."""
+
+    directory: Path
+    dmp_port: int = 0
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    kit_mode: bool = False
+    seed_demo: bool = True
+    base_path: str = DEFAULT_BASE_PATH
+    max_connections: int = 256
+    workers: int = 1
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.directory / DATABASE_FILE).resolve()}"
+
+
+def dmp_http(app: DmpHttpApp) -> HttpApp:
+    """The DMP application behind the HTTPS server (request → wire → answer)."""
+
+    def serve(request: HttpRequest) -> HttpResponse:
+        wire = WireRequest(
+            url=request.path,
+            content_type=request.content_type,
+            body=request.body,
+            headers=request.headers,
+        )
+        answer = app.handle(request.method, wire, request.peer_certificate)
+        return HttpResponse(answer.status_code, answer.content_type, answer.body)
+
+    return serve
+
+
+def ensure_pki(directory: Path, on_step: Callable[[str], None] | None = None) -> Pki:
+    """The sandbox PKI of ``directory`` (created on first start)."""
+    target = directory / PKI_DIRECTORY
+    try:
+        return load_pki(target)
+    except PkiError:
+        if (target / "pki.json").exists():
+            raise
+    return generate_test_pki(target, on_step=on_step)
+
+
+class RunningSandbox:
+    """A started sandbox; :meth:`close` (or ``with``) stops it."""
+
+    def __init__(
+        self,
+        manifest: SandboxManifest,
+        server: HttpsServer,
+        engine: Engine,
+        app: DmpHttpApp,
+        seeded: SeedReport | None,
+        workers: WorkerPool | None = None,
+    ):
+        self.manifest = manifest
+        self.server = server
+        self.engine = engine
+        self.app = app
+        self.seeded = seeded
+        self.workers = workers
+        self._closed = False
+
+    def close(self) -> None:
+        """Stop the services, release the database, remove ``sandbox.json``."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            remove_manifest(self.manifest.directory)
+            if self.workers is not None:
+                self.workers.close()
+            self.server.close()
+        finally:
+            self.engine.dispose()
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def start_sandbox(
+    options: SandboxOptions, *, on_step: Callable[[str], None] | None = None
+) -> RunningSandbox:
+    """Start the sandbox in background threads (see the module docstring).
+
+    ``on_step`` receives a French description of each step (for progress output).
+    Raises :class:`~esante.sandbox.runtime.errors.PortUnavailableError`,
+    :class:`~esante.sandbox.dmp.SandboxDatabaseError`, :class:`esante.trust.PkiError` or
+    :class:`SandboxRuntimeError` when the server does not answer its readiness check.
+    """
+
+    def step(text: str) -> None:
+        if on_step is not None:
+            on_step(text)
+
+    directory = options.directory
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SandboxRuntimeError(
+            f"Impossible de créer le répertoire du bac à sable {directory}.",
+            detail=str(exc),
+            field=str(directory),
+        ) from exc
+    step("PKI de test")
+    pki = ensure_pki(directory)
+    step("Base de données du DMP")
+    engine = make_engine(options.effective_database_url)
+    sock: socket.socket | None = None
+    workers: WorkerPool | None = None
+    server: HttpsServer | None = None
+    try:
+        upgrade(engine)
+        sessions = session_factory(engine)
+        seeded = None
+        if options.seed_demo:
+            step("DMP des patients de démonstration")
+            with sessions() as session:
+                seeded = seed_demo(session)
+        if options.kit_mode:
+            logger.warning(
+                "KIT MODE: foreign and unverifiable VIHF/XAdES signatures are accepted. "
+                "For replaying the official DMP messages only."
+            )
+        step("Service DMP (TLS mutuel)")
+        sock = bind(options.host, options.dmp_port)
+        if options.workers > 1:
+            workers = WorkerPool(options, sock, options.workers - 1)
+        app, server = dmp_server(options, pki, sessions, sock)
+        server.start()
+        if workers is not None:
+            step("Processus de service supplémentaires")
+            workers.wait_ready()
+    except BaseException:
+        if workers is not None:
+            workers.close()
+        if server is not None:
+            server.close()
+        elif sock is not None:
+            sock.close()
+        engine.dispose()
+        raise
+    base_url = f"{server.url}{app.base_path}"
+    manifest = SandboxManifest(
+        directory=directory,
+        pid=os.getpid(),
+        started=now_utc(),
+        kit_mode=options.kit_mode,
+        dmp=DmpService(
+            base_url=base_url,
+            database=options.effective_database_url,
+            repository_unique_id=REPOSITORY_UNIQUE_ID,
+        ),
+        pki=client_pki(pki),
+    )
+    running = RunningSandbox(manifest, server, engine, app, seeded, workers)
+    try:
+        _check_ready(manifest, app.base_path)
+        write_manifest(manifest)
+    except BaseException:
+        running.close()
+        raise
+    return running
+
+
+def dmp_server(
+    options: SandboxOptions, pki: Pki, sessions: sessionmaker[Session], sock: socket.socket
+) -> tuple[DmpHttpApp, HttpsServer]:
+    """The DMP application and its (not yet started) HTTPS server on ``sock``."""
+    app = DmpHttpApp(
+        sessions,
+        EndpointOptions(
+            trusted_cas=(load_certificate(pki.ca.certificate),),
+            kit_mode=options.kit_mode,
+        ),
+        base_path=options.base_path,
+    )
+    context = server_ssl_context(
+        TlsConfig(
+            ca_bundle=pki.ca.certificate,
+            certificate=pki.server.certificate,
+            key=pki.server.key,
+            maximum_version=ssl.TLSVersion.TLSv1_2,
+        )
+    )
+    server = HttpsServer(dmp_http(app), context, sock=sock, max_connections=options.max_connections)
+    return app, server
+
+
+def client_pki(pki: Pki) -> ClientPki:
+    """What a client of the sandbox needs of its PKI."""
+    return ClientPki(
+        directory=pki.directory,
+        ca=pki.ca.certificate,
+        authentication_certificate=pki.authentication.certificate,
+        authentication_key=pki.authentication.key,
+        signature_certificate=pki.signature.certificate,
+        signature_key=pki.signature.key,
+        structure_id=pki.structure_id,
+        structure_name=pki.structure_name,
+    )
+
+
+def _check_ready(manifest: SandboxManifest, path: str) -> None:
+    """A GET over mutual TLS with the client certificate must answer 200."""
+    context = client_ssl_context(
+        TlsConfig(
+            ca_bundle=manifest.pki.ca,
+            certificate=manifest.pki.authentication_certificate,
+            key=manifest.pki.authentication_key,
+        )
+    )
+    parts = urlsplit(manifest.dmp.base_url)
+    connection = http.client.HTTPSConnection(
+        parts.hostname or "127.0.0.1", parts.port, context=context, timeout=10
+    )
+    try:
+        connection.request("GET", path)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException) as exc:
+        raise SandboxRuntimeError(
+            "Le service DMP du bac à sable ne répond pas à son contrôle de démarrage.",
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
+    finally:
+        connection.close()
+    if status != 200:
+        raise SandboxRuntimeError(
+            "Le service DMP du bac à sable ne répond pas à son contrôle de démarrage.",
+            detail=f"GET {path} answered HTTP {status}",
+        )
+
+
+def tune_garbage_collector() -> None:
+    """GC settings for a long-running sandbox process (call once it has started).
+
+    A search answers hundreds of ORM rows and entries: with the default thresholds the
+    cyclic collector runs full collections over every object of the process during
+    requests (pauses of 50-100 ms). Freezing what start-up allocated and collecting
+    the young generation less often removes those pauses (measured in
+    ``bench/dmp_sandbox.py``).
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
+def run_sandbox(
+    options: SandboxOptions,
+    *,
+    on_step: Callable[[str], None] | None = None,
+    on_ready: Callable[[RunningSandbox], None] | None = None,
+) -> None:
+    """Start the sandbox and serve in the foreground until SIGINT or SIGTERM."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {}
+    if in_main:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, request_stop)
+    try:
+        with start_sandbox(options, on_step=on_step) as running:
+            tune_garbage_collector()
+            if on_ready is not None:
+                on_ready(running)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
