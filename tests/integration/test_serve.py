@@ -187,3 +187,41 @@ def test_busy_port_serve_refuses_demo_moves(tmp_path: Path, started: list[Runnin
         assert ready is not None
         assert not ready.group(1).endswith(f":{port}")
         assert httpx.get(ready.group(1) + "/health", timeout=10).status_code == 200
+
+
+def test_demo_starts_the_sandbox_and_the_patient_page(
+    tmp_path: Path, started: list[Running]
+) -> None:
+    import json
+
+    demo = _start("demo", "--port", "0", home=tmp_path)
+    started.append(demo)
+    assert "14 DMP de démonstration créés" in demo.wait_for("Bac à sable prêt")
+    demo.wait_for("Arrêt : Ctrl+C")
+    mes_line = next(line for line in demo.seen if "Mon espace santé" in line)
+    mes = URL.search(mes_line)
+    assert mes is not None
+    sandbox_dir = tmp_path / "sandbox"
+    manifest = json.loads((sandbox_dir / "sandbox.json").read_text())
+    assert manifest["mes"]["url"] == mes.group(1)
+    assert manifest["dmp"]["base_url"].startswith("https://127.0.0.1:")
+    # the patient page lists the demo patients' DMPs
+    page = httpx.get(mes.group(1) + "/", timeout=10)
+    assert page.status_code == 200
+    assert "Mon espace santé" in page.text or "bac à sable" in page.text
+    lola_ins = re.search(r"/patients/(\d{15})", page.text)
+    assert lola_ins is not None
+    # and the DMP client reaches the sandbox DMP over mutual TLS
+    env = {**_env(tmp_path), "ESANTE_SANDBOX": str(sandbox_dir)}
+    status = subprocess.run(
+        [str(ESANTE), "dmp", "status", "--ins", lola_ins.group(1), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["existe"] is True
+    assert demo.stop() == 0
+    assert not (sandbox_dir / "sandbox.json").exists()  # removed at shutdown

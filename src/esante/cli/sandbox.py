@@ -175,6 +175,8 @@ def _announce(running: RunningSandbox) -> None:
         )
     typer.echo(f"Bac à sable prêt : {manifest.dmp.base_url}")
     typer.echo(f"  DMP (TLS mutuel)   : {manifest.dmp.base_url}")
+    if manifest.mes_url:
+        typer.echo(f"  Mon espace santé   : {manifest.mes_url}")
     typer.echo(f"  description        : {manifest.path}")
     typer.echo(f"  PKI cliente        : {manifest.pki.directory}")
     typer.echo(f"  pour les clients   : export ESANTE_SANDBOX={manifest.directory.resolve()}")

@@ -115,7 +115,8 @@ def demo(
     port: int | None = typer.Option(None, "--port", help=PORT_HELP, min=0, max=65535),
     seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Graine du jeu de démonstration."),
 ) -> None:
-    """Démarre la démo : base de données, patients et professionnels fictifs, service web."""
+    """Démarre la démo : base de données, patients et professionnels fictifs, bac à sable des
+    services nationaux (DMP, Mon espace santé) et service web."""
     settings = _settings(host, port)
     revision = prepare_database(settings)
     typer.echo(f"Base de données prête : {_database_label(settings)} (révision {revision}).")
@@ -127,7 +128,21 @@ def demo(
         f"patient(s) créés ; {report.already_present} déjà présents."
     )
 
+    from esante.sandbox.runtime import SandboxOptions, start_sandbox
     from esante.web import bind, bind_first_free, bound_port, create_app, run
+
+    sandbox_dir = settings.sandbox or settings.home / "sandbox"
+    sandbox = start_sandbox(SandboxOptions(directory=sandbox_dir, host=settings.host))
+    manifest = sandbox.manifest
+    if sandbox.seeded is not None:
+        typer.echo(
+            f"Bac à sable prêt : {sandbox.seeded.created} DMP de démonstration créés ; "
+            f"{sandbox.seeded.already_present} déjà présents."
+        )
+    sandbox_addresses = [("DMP (bac à sable, TLS mutuel)", manifest.dmp.base_url)]
+    if manifest.mes_url:
+        sandbox_addresses.append(("Mon espace santé (patients)", manifest.mes_url))
+    sandbox_addresses.append(("ESANTE_SANDBOX", str(manifest.directory.resolve())))
 
     wanted = 0 if port == 0 else settings.port
     sock = bind_first_free(settings.host, wanted) if wanted else bind(settings.host, 0)
@@ -136,6 +151,11 @@ def demo(
         typer.echo(f"Le port {wanted} est occupé : la démo utilise le port {actual}.")
     base = f"http://{settings.host}:{actual}"
     app = create_app(settings)
-    announcement = Announcement(f"esante démo prête : {base}", _service_addresses(base))
-    run(app, sock, on_ready=announcement.print)
+    announcement = Announcement(
+        f"esante démo prête : {base}", _service_addresses(base) + sandbox_addresses
+    )
+    try:
+        run(app, sock, on_ready=announcement.print)
+    finally:
+        sandbox.close()
     typer.echo("Démo arrêtée.")

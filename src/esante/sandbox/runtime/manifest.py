@@ -74,6 +74,7 @@ class SandboxManifest:
     kit_mode: bool
     dmp: DmpService
     pki: ClientPki
+    mes_url: str | None = None
 
     @property
     def path(self) -> Path:
@@ -117,6 +118,8 @@ def write_manifest(manifest: SandboxManifest) -> Path:
             "structure_name": pki.structure_name,
         },
     }
+    if manifest.mes_url:
+        document["mes"] = {"url": manifest.mes_url}
     target = manifest.path
     temporary = target.with_suffix(".json.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -178,6 +181,7 @@ def read_manifest(directory: Path) -> SandboxManifest:
                 structure_id=str(pki["structure_id"]),
                 structure_name=str(pki["structure_name"]),
             ),
+            mes_url=str(document["mes"]["url"]) if "mes" in document else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SandboxNotFoundError(

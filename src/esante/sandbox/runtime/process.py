@@ -59,6 +59,7 @@ from esante.sandbox.runtime.manifest import (
     remove_manifest,
     write_manifest,
 )
+from esante.sandbox.runtime.mes_server import MesServer
 from esante.sandbox.runtime.seeding import SeedReport, seed_demo
 from esante.sandbox.runtime.server import (
     HttpApp,
@@ -90,6 +91,8 @@ class SandboxOptions:
     base_path: str = DEFAULT_BASE_PATH
     max_connections: int = 256
     workers: int = 1
+    mes: bool = True
+    mes_port: int = 0
 
     @property
     def effective_database_url(self) -> str:
@@ -136,6 +139,7 @@ class RunningSandbox:
         app: DmpHttpApp,
         seeded: SeedReport | None,
         workers: WorkerPool | None = None,
+        mes: MesServer | None = None,
     ):
         self.manifest = manifest
         self.server = server
@@ -143,6 +147,7 @@ class RunningSandbox:
         self.app = app
         self.seeded = seeded
         self.workers = workers
+        self.mes = mes
         self._closed = False
 
     def close(self) -> None:
@@ -154,6 +159,8 @@ class RunningSandbox:
             remove_manifest(self.manifest.directory)
             if self.workers is not None:
                 self.workers.close()
+            if self.mes is not None:
+                self.mes.close()
             self.server.close()
         finally:
             self.engine.dispose()
@@ -201,6 +208,7 @@ def start_sandbox(
     sock: socket.socket | None = None
     workers: WorkerPool | None = None
     server: HttpsServer | None = None
+    mes: MesServer | None = None
     try:
         upgrade(engine)
         sessions = session_factory(engine)
@@ -223,7 +231,13 @@ def start_sandbox(
         if workers is not None:
             step("Processus de service supplémentaires")
             workers.wait_ready()
+        if options.mes:
+            step("Page Mon espace santé")
+            mes = MesServer(sessions, bind(options.host, options.mes_port))
+            mes.start()
     except BaseException:
+        if mes is not None:
+            mes.close()
         if workers is not None:
             workers.close()
         if server is not None:
@@ -244,8 +258,9 @@ def start_sandbox(
             repository_unique_id=REPOSITORY_UNIQUE_ID,
         ),
         pki=client_pki(pki),
+        mes_url=mes.url if mes is not None else None,
     )
-    running = RunningSandbox(manifest, server, engine, app, seeded, workers)
+    running = RunningSandbox(manifest, server, engine, app, seeded, workers, mes)
     try:
         _check_ready(manifest, app.base_path)
         write_manifest(manifest)
