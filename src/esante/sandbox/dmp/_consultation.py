@@ -26,9 +26,13 @@ class Consultation(ServiceCore):
         query: DocumentQuery | None = None,
         *,
         access_mode: AccessMode = AccessMode.NORMAL,
+        wire_metadata: bool = True,
     ) -> tuple[DocumentRecord, ...]:
         """TD3.1 FindDocuments: the patient's documents matching ``query`` that the actor
         may see (newest creation first).
+
+        ``wire_metadata=False`` leaves the entries as received out of the records (the
+        bulk of a row): for a caller that fetches them only when it needs them.
 
         The rights matrix filters the result: a masked document only for its authors, the
         médecin traitant DMP, or in bris de glace / centre 15 when the patient allowed it;
@@ -39,7 +43,9 @@ class Consultation(ServiceCore):
             row = self._open_patient(patient)
             facts = self._facts(row, actor)
             self._decide(call, facts)
-            found = self.session.execute(find_documents_query(row.id, q)).all()
+            found = self.session.execute(
+                find_documents_query(row.id, q, wire_metadata=wire_metadata)
+            ).all()
             records = [document_record(d, row) for d in found]
             if q.event_codes:
                 wanted = set(q.event_codes)

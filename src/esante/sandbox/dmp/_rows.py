@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Row, inspect
@@ -95,14 +97,36 @@ def _optional_code(code: str | None, scheme: str | None, display: str | None) ->
     return CodedValue(code, scheme or "", display or "")
 
 
+def _authors(value: list[dict[str, str | None]]) -> tuple[AuthorInfo, ...]:
+    return tuple(AuthorInfo(**a) for a in value)
+
+
+def _event_codes(value: list[dict[str, str]]) -> tuple[CodedValue, ...]:
+    return tuple(CodedValue(e["code"], e.get("scheme", ""), e.get("display", "")) for e in value)
+
+
+@lru_cache(maxsize=4096)
+def _authors_of_text(text: str) -> tuple[AuthorInfo, ...]:
+    return _authors(json.loads(text))
+
+
+@lru_cache(maxsize=4096)
+def _event_codes_of_text(text: str) -> tuple[CodedValue, ...]:
+    return _event_codes(json.loads(text))
+
+
 def document_record(row: DmpDocument | Row[Any], patient: DmpPatient) -> DocumentRecord:
     """The record of a ``dmp_document`` row: an ORM object, or a Core row (what searches
-    read: much cheaper to fetch, and read here through its mapping, not its attributes)."""
+    read: much cheaper to fetch, and read here through its mapping, not its attributes).
+    A Core row selected without ``wire_metadata`` gives a record without it; its JSON
+    columns may come as text (decoded here, cached by text: values repeat across rows)."""
     v: Mapping[Any, Any]
     if isinstance(row, DmpDocument):
         v = {column.key: getattr(row, column.key) for column in _DOCUMENT_COLUMNS}
     else:
         v = row._mapping
+    author_list = v["author_list"]
+    event_codes = v["event_codes"]
     return DocumentRecord(
         entry_uuid=v["entry_uuid"],
         logical_id=v["logical_id"],
@@ -123,7 +147,9 @@ def document_record(row: DmpDocument | Row[Any], patient: DmpPatient) -> Documen
         submission_set_entry_uuid=v["submission_set_uuid"],
         submitter_id=v["submitter_id"],
         submitter_structure_id=v["submitter_structure_id"],
-        authors=tuple(AuthorInfo(**a) for a in v["author_list"]),
+        authors=_authors_of_text(author_list)
+        if isinstance(author_list, str)
+        else _authors(author_list or []),
         service_start_time=v["service_start_time"],
         service_stop_time=v["service_stop_time"],
         confidentiality_code=_optional_code(
@@ -138,12 +164,11 @@ def document_record(row: DmpDocument | Row[Any], patient: DmpPatient) -> Documen
         practice_setting=_optional_code(
             v["practice_setting_code"], v["practice_setting_scheme"], v["practice_setting_display"]
         ),
-        event_codes=tuple(
-            CodedValue(e["code"], e.get("scheme", ""), e.get("display", ""))
-            for e in v["event_codes"]
-        ),
+        event_codes=_event_codes_of_text(event_codes)
+        if isinstance(event_codes, str)
+        else _event_codes(event_codes or []),
         language_code=v["language_code"],
         comments=v["comments"],
         patient_document=v["patient_document"],
-        wire_metadata=v["wire_metadata"],
+        wire_metadata=v.get("wire_metadata"),
     )

@@ -5,6 +5,11 @@ The patient and status conditions come first so that the composite index
 other filters then apply to those rows. Authors are matched through an ``EXISTS`` on the
 author table (indexed on idNat_PS). Rows come back as Core rows (cheaper than ORM
 objects). The rights matrix is applied afterwards, document by document, by the service.
+The JSON columns (authors, event codes) are read as their text, which
+:func:`~esante.sandbox.dmp._rows.document_record` decodes once per distinct value (a
+patient's documents share a handful of author lists) instead of once per row.
+``wire_metadata`` (the entry as received, about 6 KiB a document) can be left out: the SOAP
+answer only needs it for the entries it has not encoded yet, and fetches those apart.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, Text, and_, cast, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from esante.sandbox.dmp._rows import STATUS_TO_ROW
@@ -24,10 +29,15 @@ from esante.xds.vocabulary import (
     MASKED_TO_PROFESSIONALS,
 )
 
+_JSON_COLUMNS = frozenset({"author_list", "event_codes"})
 
-def find_documents_query(patient_id: int, query: DocumentQuery) -> Select[Any]:
+
+def find_documents_query(
+    patient_id: int, query: DocumentQuery, *, wire_metadata: bool = True
+) -> Select[Any]:
     """The SELECT (Core rows of ``dmp_document``) of a patient's documents matching
-    ``query``, newest creation first."""
+    ``query``, newest creation first; without the ``wire_metadata`` column when
+    ``wire_metadata`` is false."""
     d = DmpDocument
     conditions: list[ColumnElement[bool]] = [
         d.patient_id == patient_id,
@@ -71,11 +81,13 @@ def find_documents_query(patient_id: int, query: DocumentQuery) -> Select[Any]:
                 DmpDocumentAuthor.id_nat_ps.in_(query.author_ids),
             )
         )
-    return (
-        select(DmpDocument.__table__)
-        .where(and_(*conditions))
-        .order_by(d.creation_time.desc(), d.id.desc())
-    )
+    table = DmpDocument.__table__
+    columns: list[ColumnElement[Any]] = [
+        cast(c, Text).label(c.key) if c.key in _JSON_COLUMNS else c
+        for c in table.columns
+        if wire_metadata or c.key != "wire_metadata"
+    ]
+    return select(*columns).where(and_(*conditions)).order_by(d.creation_time.desc(), d.id.desc())
 
 
 def _confidentiality(codes: tuple[str, ...]) -> ColumnElement[bool]:

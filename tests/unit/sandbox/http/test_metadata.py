@@ -151,3 +151,25 @@ def test_seeding_opens_the_demo_dmps_once(engine: Engine, tmp_path: Path) -> Non
     assert record.treating_physician == data.practitioner("generaliste").id_nat_ps
     assert record.family_name == "LEFEBVRE"
     assert replace(record, family_name=None).open
+
+
+def test_search_answers_read_the_stored_metadata_once_and_only_when_needed() -> None:
+    from esante.sandbox.dmp.soap.metadata import encoded_records
+
+    document = new_document(ENTRY, b"abc")
+    # a search leaves the stored ebRIM out; a fresh entryUUID is not in the cache yet
+    record = _record(
+        document, wire_metadata=None, entry_uuid="urn:uuid:7d1c1e4a-0000-4000-8000-0000000000aa"
+    )
+    asked: list[list[str]] = []
+
+    def received(uuids: object) -> dict[str, str | None]:
+        asked.append(list(uuids))  # type: ignore[call-overload]
+        return {record.entry_uuid: document.wire_metadata}
+
+    first = encoded_records([record], received)
+    assert asked == [[record.entry_uuid]]
+    assert b"legalAuthenticator" in first[0]  # the received metadata was used
+    again = encoded_records([record], received)
+    assert asked == [[record.entry_uuid]]  # served from the cache: no second read
+    assert again == first

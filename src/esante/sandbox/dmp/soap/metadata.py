@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
@@ -311,14 +312,8 @@ _encoded: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 _encoded_lock = threading.Lock()
 
 
-def encoded_record(record: DocumentRecord) -> bytes:
-    """The ``rim:ExtrinsicObject`` answering ``record``, serialized.
-
-    Cached by what can change an entry in the registry (entryUUID, which TD3.3a/b renew,
-    status, visibility flags, version): a patient's documents are searched far more often
-    than they change, and an entry is about 6 KiB of slots and classifications.
-    """
-    key = (
+def _encoding_key(record: DocumentRecord) -> tuple[object, ...]:
+    return (
         record.entry_uuid,
         record.status,
         record.version,
@@ -327,17 +322,58 @@ def encoded_record(record: DocumentRecord) -> bytes:
         record.invisible_to_legal_representatives,
         record.hash,
     )
-    with _encoded_lock:
-        found = _encoded.get(key)
-        if found is not None:
-            _encoded.move_to_end(key)
-            return found
+
+
+def _encode(key: tuple[object, ...], record: DocumentRecord) -> bytes:
     encoded = etree.tostring(document_entry_to_ebrim(document_entry(record)), encoding="UTF-8")
     with _encoded_lock:
         _encoded[key] = encoded
         while len(_encoded) > _ENCODED_MAX:
             _encoded.popitem(last=False)
     return encoded
+
+
+def encoded_record(record: DocumentRecord) -> bytes:
+    """The ``rim:ExtrinsicObject`` answering ``record``, serialized.
+
+    Cached by what can change an entry in the registry (entryUUID, which TD3.3a/b renew,
+    status, visibility flags, version): a patient's documents are searched far more often
+    than they change, and an entry is about 6 KiB of slots and classifications.
+    """
+    key = _encoding_key(record)
+    with _encoded_lock:
+        found = _encoded.get(key)
+        if found is not None:
+            _encoded.move_to_end(key)
+            return found
+    return _encode(key, record)
+
+
+def encoded_records(
+    records: Sequence[DocumentRecord],
+    received: Callable[[Sequence[str]], Mapping[str, str | None]],
+) -> list[bytes]:
+    """:func:`encoded_record` of each record, for records read without their
+    ``wire_metadata`` (a search leaves it out: it is most of a row's bytes).
+
+    The entries not in the cache yet get it from ``received`` (entryUUIDs → entry as
+    received), called once for all of them and not at all when every entry is cached.
+    """
+    keys = [_encoding_key(r) for r in records]
+    with _encoded_lock:
+        found: list[bytes | None] = [_encoded.get(k) for k in keys]
+        for key, encoded in zip(keys, found, strict=True):
+            if encoded is not None:
+                _encoded.move_to_end(key)
+    missing = [i for i, encoded in enumerate(found) if encoded is None]
+    unread = [records[i].entry_uuid for i in missing if records[i].wire_metadata is None]
+    wire = received(unread) if unread else {}
+    for i in missing:
+        record = records[i]
+        if record.wire_metadata is None:
+            record = replace(record, wire_metadata=wire.get(record.entry_uuid))
+        found[i] = _encode(keys[i], record)
+    return [encoded for encoded in found if encoded is not None]
 
 
 def _triple(value: CodedValue) -> tuple[str, str, str]:

@@ -9,7 +9,10 @@ The patient of the query must be the patient of the VIHF.
   confidentiality/visibility codes, author, creation and service dates). What the core
   query takes as one OR-list is passed to it; further AND-groups of event or
   confidentiality codes, and author patterns with wildcards in the identifier, are
-  applied here to the rows it returned (same patient, already narrowed).
+  applied here to the rows it returned (same patient, already narrowed). The rows come
+  without the entries as received (``wire_metadata``, most of their bytes): the answer is
+  spliced from cached encodings, and only the entries not cached yet are read back, in
+  one query.
 * ``GetDocuments`` (TD3.1b) → :meth:`DmpService.get_documents`: ``LeafClass`` is the
   metadata search, ``ObjectRef`` the reference lookup every profile may make.
 * ``FindSubmissionSets`` and ``GetAssociations`` (the DMP's way of searching by
@@ -37,12 +40,12 @@ from sqlalchemy import select
 
 from esante.sandbox.dmp.codes import DmpErrorCode
 from esante.sandbox.dmp.errors import DmpRefusal
-from esante.sandbox.dmp.models import DmpSubmissionSet
+from esante.sandbox.dmp.models import DmpDocument, DmpSubmissionSet
 from esante.sandbox.dmp.records import DocumentQuery, DocumentRecord, PatientIns
 from esante.sandbox.dmp.soap.exchange import Answer, Exchange
 from esante.sandbox.dmp.soap.metadata import (
     document_entry,
-    encoded_record,
+    encoded_records,
     patient_identifier,
     patient_of,
     received_submission_set,
@@ -124,7 +127,7 @@ def stored_query(exchange: Exchange) -> Answer:
         query = from_adhoc(adhoc)
         if isinstance(query, FindDocuments):
             records = _find_documents(exchange, query)
-            return _documents(errors, records, return_type)
+            return _documents(exchange, errors, records, return_type)
         if isinstance(query, GetDocuments):
             found = exchange.service.get_documents(
                 exchange.caller.actor,
@@ -134,7 +137,7 @@ def stored_query(exchange: Exchange) -> Answer:
                 metadata=return_type == ReturnType.LEAF_CLASS,
                 access_mode=exchange.caller.access_mode,
             )
-            return _documents(errors, found, return_type)
+            return _documents(exchange, errors, found, return_type)
         if isinstance(query, FindSubmissionSets):
             return _submission_sets(exchange, query, errors, return_type)
         return _associations(exchange, query, errors)
@@ -145,12 +148,16 @@ def stored_query(exchange: Exchange) -> Answer:
 
 
 def _documents(
-    errors: Sequence[RegistryError], records: Sequence[DocumentRecord], return_type: ReturnType
+    exchange: Exchange,
+    errors: Sequence[RegistryError],
+    records: Sequence[DocumentRecord],
+    return_type: ReturnType,
 ) -> Answer:
     if return_type == ReturnType.OBJECT_REF:
         return _query_answer(errors, references=[r.entry_uuid for r in records])
     if errors:
-        return _query_answer(errors, entries=[document_entry(r) for r in records])
+        complete = _with_wire_metadata(exchange, records)
+        return _query_answer(errors, entries=[document_entry(r) for r in complete])
     # The common answer, spliced from the cached encoding of each entry.
     response = etree.Element(f"{{{NS_QUERY}}}AdhocQueryResponse", nsmap=NSMAP)
     response.set("status", ResponseStatus.SUCCESS)
@@ -158,7 +165,33 @@ def _documents(
     object_list.append(etree.Comment(_ENTRIES_MARK))
     head = etree.tostring(response, encoding="UTF-8")
     marker = f"<!--{_ENTRIES_MARK}-->".encode()
-    return Answer(head.replace(marker, b"".join(encoded_record(r) for r in records), 1))
+    before, after = head.split(marker, 1)
+    entries = encoded_records(records, lambda uuids: _received_entries(exchange, uuids))
+    return Answer(b"".join([before, *entries, after]))  # one copy of the ~1 MiB answer
+
+
+def _received_entries(exchange: Exchange, entry_uuids: Sequence[str]) -> dict[str, str | None]:
+    """entryUUID → the entry as received, for documents searched without it."""
+    rows = exchange.session.execute(
+        select(DmpDocument.entry_uuid, DmpDocument.wire_metadata).where(
+            DmpDocument.entry_uuid.in_(entry_uuids)
+        )
+    )
+    return {entry_uuid: wire for entry_uuid, wire in rows}
+
+
+def _with_wire_metadata(
+    exchange: Exchange, records: Sequence[DocumentRecord]
+) -> list[DocumentRecord]:
+    """``records`` with their entries as received (read back for those searched without)."""
+    unread = [r.entry_uuid for r in records if r.wire_metadata is None]
+    if not unread:
+        return list(records)
+    wire = _received_entries(exchange, unread)
+    return [
+        r if r.wire_metadata is not None else replace(r, wire_metadata=wire.get(r.entry_uuid))
+        for r in records
+    ]
 
 
 def _statuses(values: Iterable[AvailabilityStatus | str]) -> frozenset[AvailabilityStatus]:
@@ -219,7 +252,11 @@ def _find_documents(exchange: Exchange, query: FindDocuments) -> list[DocumentRe
     caller = exchange.caller
     records = list(
         exchange.service.find_documents(
-            caller.actor, patient, core_query, access_mode=caller.access_mode
+            caller.actor,
+            patient,
+            core_query,
+            access_mode=caller.access_mode,
+            wire_metadata=False,
         )
     )
     for group in event_groups[1:]:
@@ -228,6 +265,7 @@ def _find_documents(exchange: Exchange, query: FindDocuments) -> list[DocumentRe
         records = [r for r in records if set(group) & _confidentiality_codes(r)]
     if patterns and not all(exact):
         regexes = [p.regex() for p in patterns]
+        records = _with_wire_metadata(exchange, records)
         records = [r for r in records if _authored_by(r, regexes)]
     return records
 
@@ -258,6 +296,7 @@ def _visible_records(exchange: Exchange, patient: PatientIns) -> list[DocumentRe
             patient,
             DocumentQuery(statuses=_ALL_STATUSES),
             access_mode=caller.access_mode,
+            wire_metadata=False,
         )
     )
 
@@ -279,6 +318,7 @@ def _submission_sets(
             submission_to=time_of(query.submission_time_to),
         ),
         access_mode=caller.access_mode,
+        wire_metadata=False,
     )
     sets: dict[str, SubmissionSet] = {}
     for record in records:
