@@ -38,6 +38,10 @@ Configuration (environment variables):
   ESANTE_HOST          address `esante serve` listens on [default: 127.0.0.1]
   ESANTE_PORT          port `esante serve` listens on [default: 8000]
   ESANTE_ENV           development | production [default: development]
+  ESANTE_DEFERRAL_SECONDS  deferral window of automatic sends, during which the
+                       clinician may block or cancel them [default: 600]
+  ESANTE_FEED_AUTH     how DMP feeding authenticates: indirecte (the structure's
+                       certificate) | directe (the author's CPS) [default: indirecte]
 """
 
 DEFAULT_KIT = Path("../shared/cisis-kit")
@@ -55,6 +59,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     env: Literal["development", "production"] = "development"
+    deferral_seconds: int = Field(default=600, ge=0, le=7 * 24 * 3600)
+    feed_auth: Literal["indirecte", "directe"] = "indirecte"
 
     @property
     def effective_database_url(self) -> str:

@@ -27,8 +27,15 @@ adds one branch of its own, defined next to the code that raises it::
      │                                                 DmpCommunicationError,
      │                                                 DmpUnavailableError
      │                                                 (DmpUncertainOutcomeError)
+     ├── MssError                (esante.mss)          MssFormatError (XdmError),
+     │                                                 MssSendError, MssUnavailableError
+     │                                                 (MssUncertainOutcomeError),
+     │                                                 MssDirectoryError
      ├── StoreError              (esante.store)        NotFoundError, ConflictError
-     ├── PracticeError           (esante.practice)     PracticeValidationError
+     ├── PracticeError           (esante.practice)     PracticeValidationError,
+     │                                                 ConsentError
+     ├── OutboxError             (esante.outbox)       OrderStateError
+     ├── AuditError              (esante.audit)        AuditChainError
      ├── WebError                (esante.web)          PortInUseError
      └── SandboxError            (esante.sandbox)      SandboxDatabaseError, DmpRefusal
 

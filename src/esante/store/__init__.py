@@ -5,18 +5,28 @@ from esante.store.engine import make_engine, normalize_url, session_factory
 from esante.store.errors import ConflictError, NotFoundError, StoreError
 from esante.store.migrate import current_revision, head_revision, upgrade
 from esante.store.models import (
+    AccessNoticeAcknowledgement,
+    AuditChainHead,
+    AuditRecord,
     CareEpisode,
+    ConsentDecision,
     Document,
     IdentityStatusChange,
     LegalRepresentative,
     Patient,
     Practitioner,
+    SendOrder,
+    SendOrderEvent,
     Structure,
 )
 
 __all__ = [
+    "AccessNoticeAcknowledgement",
+    "AuditChainHead",
+    "AuditRecord",
     "Base",
     "CareEpisode",
+    "ConsentDecision",
     "ConflictError",
     "Document",
     "IdentityStatusChange",
@@ -24,6 +34,8 @@ __all__ = [
     "NotFoundError",
     "Patient",
     "Practitioner",
+    "SendOrder",
+    "SendOrderEvent",
     "StoreError",
     "Structure",
     "current_revision",

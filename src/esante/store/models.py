@@ -263,3 +263,191 @@ class Document(Base):
     patient: Mapped[Patient] = relationship()
     author: Mapped[Practitioner | None] = relationship()
     replaces: Mapped[Document | None] = relationship(remote_side=[id])
+
+
+# --------------------------------------------------------------------------- send orders
+
+ORDER_KINDS = ("dmp_submit", "dmp_delete", "mss_send")
+ORDER_STATES = ("scheduled", "due", "in_flight", "sent", "blocked", "cancelled", "failed")
+
+
+class SendOrder(Base):
+    """A durable order to send something to a national service (the transactional outbox).
+
+    Created in the same transaction as the document it sends, so that a validated
+    document always has its orders. ``state``: ``scheduled`` (inside the deferral
+    window, the user may still block or cancel), ``due`` (may be sent: window over,
+    "send now", or waiting for a retry), ``in_flight`` (claimed by ``lease_owner``
+    until ``lease_expires_at``), then ``sent``, ``blocked``, ``cancelled`` or ``failed``.
+    ``available_at`` is when it may be claimed next (end of deferral, retry backoff).
+
+    ``idempotency_key`` makes a second order for the same send impossible: ``dmp:`` +
+    the document uniqueId for a DMP submission, ``mss:`` + the Message-ID for a message.
+    ``credential`` routes the order to a worker that holds the credential it needs
+    (``cps:<idNat_PS>`` for the professional's card in direct mode, ``structure:<idNat_Struct>``
+    for the structure's certificate in indirect mode). ``after_order_id`` holds it back
+    until an earlier order (the previous version of the document) is final.
+    """
+
+    __tablename__ = "send_order"
+    __table_args__ = (
+        CheckConstraint("kind IN ('dmp_submit', 'dmp_delete', 'mss_send')", name="kind"),
+        CheckConstraint(
+            "state IN ('scheduled', 'due', 'in_flight', 'sent', 'blocked', 'cancelled', 'failed')",
+            name="state",
+        ),
+        Index("ix_send_order_claim", "state", "available_at"),
+        Index("ix_send_order_document", "document_id"),
+        Index("ix_send_order_patient", "patient_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"))
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("care_episode.id"))
+    after_order_id: Mapped[int | None] = mapped_column(ForeignKey("send_order.id"))
+    state: Mapped[str] = mapped_column(String(12))
+    state_reason: Mapped[str | None] = mapped_column(Text)
+    authentication_mode: Mapped[str] = mapped_column(String(24))
+    credential: Mapped[str] = mapped_column(String(80))
+    recipient: Mapped[str | None] = mapped_column(String(300))
+    parameters: Mapped[str | None] = mapped_column(Text)  # JSON
+    historical: Mapped[bool] = mapped_column(Boolean, default=False)
+    deferral_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_owner: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_code: Mapped[str | None] = mapped_column(String(80))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)  # JSON
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledgement: Mapped[str | None] = mapped_column(String(40))
+
+    document: Mapped[Document | None] = relationship()
+    patient: Mapped[Patient] = relationship()
+    events: Mapped[list[SendOrderEvent]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="SendOrderEvent.id"
+    )
+
+
+class SendOrderEvent(Base):
+    """One step in the life of a send order: when, from which state to which, who, why."""
+
+    __tablename__ = "send_order_event"
+    __table_args__ = (Index("ix_send_order_event_order", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("send_order.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_state: Mapped[str | None] = mapped_column(String(12))
+    to_state: Mapped[str] = mapped_column(String(12))
+    by: Mapped[str | None] = mapped_column(String(120))  # user (idNat_PS) or worker id
+    reason: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(80))
+
+    order: Mapped[SendOrder] = relationship(back_populates="events")
+
+
+# --------------------------------------------------------------------------- consent
+
+FEEDING_CHOICES = ("non_opposition", "opposition")
+
+
+class ConsentDecision(Base):
+    """What the patient said about the DMP / Mon espace santé during one care episode.
+
+    Append-only: a new decision is a new row, the latest one for the patient rules.
+    ``feeding``: ``non_opposition`` (the default, opt-out) or ``opposition`` (forbids
+    feeding *and* consultation). ``consultation_consent`` is explicit (never presumed)
+    and carried over to later episodes until withdrawn. ``informed``: the patient was
+    told about the DMP before any access.
+    """
+
+    __tablename__ = "consent_decision"
+    __table_args__ = (
+        CheckConstraint("feeding IN ('non_opposition', 'opposition')", name="feeding"),
+        Index("ix_consent_decision_patient", "patient_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("care_episode.id"))
+    informed: Mapped[bool] = mapped_column(Boolean, default=False)
+    feeding: Mapped[str] = mapped_column(String(20), default="non_opposition")
+    consultation_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_legal_representative: Mapped[bool] = mapped_column(Boolean, default=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AccessNoticeAcknowledgement(Base):
+    """A professional's "J'ai compris" to the DMP access notice (shown every 180 days)."""
+
+    __tablename__ = "access_notice_acknowledgement"
+    __table_args__ = (
+        Index("ix_access_notice_acknowledgement_practitioner", "practitioner_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    notice_version: Mapped[str] = mapped_column(String(20))
+
+
+# --------------------------------------------------------------------------- access trace
+
+
+class AuditRecord(Base):
+    """One traced interaction (DMP, MSSanté, consent change), hash-chained to the previous.
+
+    ``hash`` = SHA-256 over ``previous_hash`` and the record's canonical content, so
+    that altering, inserting or deleting a record breaks the chain. The record keeps
+    plain values (INS, idNat_PS, structure id), not foreign keys: the trace must stay
+    readable after the local record changes.
+    """
+
+    __tablename__ = "audit_record"
+    __table_args__ = (
+        Index("ix_audit_record_patient", "patient_ins", "at"),
+        Index("ix_audit_record_actor", "actor_id", "at"),
+        Index("ix_audit_record_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(10))  # dmp, mss, consent
+    action: Mapped[str] = mapped_column(String(60))
+    actor_id: Mapped[str | None] = mapped_column(String(40))  # idNat_PS
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    structure_id: Mapped[str | None] = mapped_column(String(40))  # idNat_Struct
+    patient_ins: Mapped[str | None] = mapped_column(String(80))
+    document_unique_id: Mapped[str | None] = mapped_column(String(128))
+    access_mode: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditChainHead(Base):
+    """The last link of the audit chain (one row): appends lock it, so the chain stays a line
+    even with several writers."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,69 @@
+"""Durable send orders (the transactional outbox) and the workers that carry them out.
+
+* :mod:`~esante.outbox.orders` — create an order in the caller's transaction; block,
+  unblock, cancel, send now, retry;
+* :mod:`~esante.outbox.claim` — claim due orders (``FOR UPDATE SKIP LOCKED`` on
+  PostgreSQL, ``UPDATE … RETURNING`` on SQLite) under a lease, record outcomes;
+* :mod:`~esante.outbox.worker` — the claiming loop, one or many threads and processes;
+* :mod:`~esante.outbox.dmp` — the DMP handler (TD2.1 / TD3.3c, exactly once with TD3.1b);
+* :mod:`~esante.outbox.policy` — exponential backoff with jitter, lease, give-up time.
+
+The handlers are imported from their modules (``esante.outbox.dmp``), not from here:
+they need the clients, which the practice side creating orders does not.
+"""
+
+from esante.outbox.claim import ClaimedOrder, claim, record
+from esante.outbox.errors import OrderStateError, OutboxError
+from esante.outbox.orders import (
+    ACTIVE_STATES,
+    DEFAULT_DEFERRAL,
+    FINAL_STATES,
+    KIND_LABELS,
+    STATE_LABELS,
+    NewOrder,
+    block,
+    cancel,
+    count_by_state,
+    create_order,
+    get_order,
+    list_orders,
+    retry,
+    send_now,
+    unblock,
+)
+from esante.outbox.outcome import Blocked, Failed, Outcome, Retry, Sent
+from esante.outbox.policy import RetryPolicy
+from esante.outbox.worker import DEFAULT_CREDENTIALS, Handler, Worker, WorkerStats
+
+__all__ = [
+    "ACTIVE_STATES",
+    "DEFAULT_CREDENTIALS",
+    "DEFAULT_DEFERRAL",
+    "FINAL_STATES",
+    "KIND_LABELS",
+    "STATE_LABELS",
+    "Blocked",
+    "ClaimedOrder",
+    "Failed",
+    "Handler",
+    "NewOrder",
+    "OrderStateError",
+    "OutboxError",
+    "Outcome",
+    "Retry",
+    "RetryPolicy",
+    "Sent",
+    "Worker",
+    "WorkerStats",
+    "block",
+    "cancel",
+    "claim",
+    "count_by_state",
+    "create_order",
+    "get_order",
+    "list_orders",
+    "record",
+    "retry",
+    "send_now",
+    "unblock",
+]

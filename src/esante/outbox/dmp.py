@@ -1,0 +1,277 @@
+"""Carrying out DMP orders: submit a document (TD2.1), delete it (TD3.3c).
+
+Exactly once: the document's uniqueId is the idempotency key. A first attempt submits
+directly. Any later attempt (after a timeout, a lost answer, a worker killed between the
+DMP's acceptance and the recording of the outcome) first asks the DMP with TD3.1b
+whether it already holds that uniqueId, and only submits when it does not. A submission
+the DMP refuses as a duplicate uniqueId is, for the same reason, recorded as sent.
+
+Rules enforced before any DMP call: the patient has not opposed feeding (read again at
+send time: the patient may have changed their mind during the deferral), and the INS is
+qualified. Both block the order with the reason, instead of failing it: the order can be
+released once the situation changes.
+
+Every DMP call leaves a trace record (professional, structure, patient INS, action,
+document, access mode, outcome).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from esante.audit import AuditEvent
+from esante.dmp import NORMAL_ACCESS, Actor, DmpClient, DmpError, DmpRejectedError, Visibility
+from esante.identity import Ins, check_ins
+from esante.outbox.actors import actor_for
+from esante.outbox.claim import ClaimedOrder
+from esante.outbox.outcome import Blocked, Failed, Outcome, Retry, Sent
+from esante.store import Document, Patient, Practitioner, Structure
+
+DUPLICATE_UNIQUE_ID = "XDSDuplicateUniqueIdInRegistry"
+
+
+@dataclass(frozen=True)
+class DmpCredential:
+    """What a worker holds to talk to the DMP for some orders: a client configured with
+    the certificate (TLS + signature) and the structure that certificate identifies."""
+
+    client: DmpClient
+    structure_id: str
+    structure_name: str
+
+
+class CredentialRing:
+    """The credentials a worker holds, by order credential key (exact or ``prefix*``)."""
+
+    def __init__(self, credentials: Mapping[str, DmpCredential]) -> None:
+        self._exact = {k: v for k, v in credentials.items() if not k.endswith("*")}
+        self._prefixes = [(k[:-1], v) for k, v in credentials.items() if k.endswith("*")]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The keys to claim orders with."""
+        return (*self._exact, *(p + "*" for p, _ in self._prefixes))
+
+    def get(self, key: str) -> DmpCredential | None:
+        if key in self._exact:
+            return self._exact[key]
+        for prefix, credential in self._prefixes:
+            if key.startswith(prefix):
+                return credential
+        return None
+
+
+@dataclass(frozen=True)
+class _Context:
+    ins: Ins
+    actor: Actor
+    document_unique_id: str | None
+    content: bytes | None
+
+
+FeedingCheck = Callable[[Session, int], str | None]
+"""Returns the French reason feeding is refused for a patient, or None when allowed."""
+
+
+def consent_feeding_check(session: Session, patient_id: int) -> str | None:
+    """The practice's consent rule (imported late: practice imports the outbox too)."""
+    from esante.practice.consent import ConsentRefusedError, check_feeding
+
+    try:
+        check_feeding(session, patient_id)
+    except ConsentRefusedError as exc:
+        return exc.message
+    return None
+
+
+class DmpSender:
+    """The handler of ``dmp_submit`` and ``dmp_delete`` orders."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        credentials: CredentialRing,
+        *,
+        feeding_check: FeedingCheck = consent_feeding_check,
+    ) -> None:
+        self.sessions = sessions
+        self.credentials = credentials
+        self.feeding_check = feeding_check
+
+    def handle(self, order: ClaimedOrder) -> Outcome:
+        credential = self.credentials.get(order.credential)
+        if credential is None:
+            return Retry(
+                "Ce poste ne dispose pas de la carte ou du certificat nécessaire à cet envoi.",
+                code="NO_CREDENTIAL",
+            )
+        prepared = self._prepare(order, credential)
+        if not isinstance(prepared, _Context):
+            return prepared
+        if order.kind == "dmp_submit":
+            return self._submit(order, credential.client, prepared)
+        if order.kind == "dmp_delete":
+            return self._delete(order, credential.client, prepared)
+        return Failed(f"Type d'ordre inconnu : {order.kind}.", code="UNKNOWN_KIND")
+
+    # ------------------------------------------------------------------ preparation
+
+    def _prepare(self, order: ClaimedOrder, credential: DmpCredential) -> _Context | Outcome:
+        with self.sessions() as session:
+            patient = session.get(Patient, order.patient_id)
+            if patient is None:
+                return Failed("Patient introuvable dans le dossier local.", code="NO_PATIENT")
+            if order.kind == "dmp_submit":
+                reason = self.feeding_check(session, patient.id)
+                if reason is not None:
+                    return Blocked(reason)
+            if patient.identity_status != "QUAL" or not patient.ins_matricule:
+                return Blocked(
+                    "L'identité INS du patient n'est pas qualifiée : le DMP ne peut pas être "
+                    "alimenté."
+                )
+            ins = check_ins(patient.ins_matricule, patient.ins_oid or "")
+            practitioner = (
+                session.get(Practitioner, order.practitioner_id)
+                if order.practitioner_id is not None
+                else None
+            )
+            if practitioner is None:
+                return Failed("Auteur de l'envoi introuvable.", code="NO_PRACTITIONER")
+            structure = (
+                session.get(Structure, order.structure_id)
+                if order.structure_id is not None
+                else practitioner.structure
+            )
+            actor = actor_for(
+                practitioner,
+                structure,
+                structure_id=credential.structure_id,
+                structure_name=credential.structure_name,
+                authentication_mode=order.authentication_mode,
+            )
+            unique_id: str | None = None
+            content: bytes | None = None
+            if order.document_id is not None:
+                document = session.get(Document, order.document_id)
+                if document is None:
+                    return Failed("Document introuvable dans le dossier local.", code="NO_DOC")
+                unique_id, content = document.unique_id, document.content
+            unique_id = str(order.parameters.get("unique_id") or unique_id or "") or None
+            return _Context(ins, actor, unique_id, content)
+
+    # ------------------------------------------------------------------ TD2.1
+
+    def _submit(self, order: ClaimedOrder, client: DmpClient, ctx: _Context) -> Outcome:
+        trail: list[AuditEvent] = []
+        unique_id = ctx.document_unique_id or ""
+        if ctx.content is None:
+            return Failed("Le document à envoyer n'a pas de contenu.", code="NO_CONTENT")
+        if order.is_retry:
+            # An earlier attempt may have reached the DMP: ask before sending again.
+            try:
+                found = client.get_by_unique_id(ctx.ins, unique_id, actor=ctx.actor)
+            except DmpError as exc:
+                trail.append(self._event(ctx, "recherche_document", exc, order))
+                return self._failure(exc, trail)
+            trail.append(self._event(ctx, "recherche_document", None, order))
+            if found is not None:
+                return Sent(
+                    {"entry_uuid": found.entry_uuid, "verified": True},
+                    note="Déjà présent dans le DMP (vérifié avant un nouvel envoi).",
+                    audit=tuple(trail),
+                )
+        visibility = [Visibility(v) for v in order.parameters.get("visibility", [])]
+        try:
+            result = client.submit(
+                ctx.ins, ctx.content, actor=ctx.actor, visibility=visibility, access=NORMAL_ACCESS
+            )
+        except DmpRejectedError as exc:
+            if DUPLICATE_UNIQUE_ID in exc.codes:
+                trail.append(self._event(ctx, "alimentation", None, order, detail="déjà présent"))
+                return Sent(
+                    {"duplicate": True},
+                    note="Le DMP détenait déjà ce document.",
+                    audit=tuple(trail),
+                )
+            trail.append(self._event(ctx, "alimentation", exc, order))
+            return self._failure(exc, trail)
+        except DmpError as exc:
+            trail.append(self._event(ctx, "alimentation", exc, order))
+            return self._failure(exc, trail)
+        trail.append(self._event(ctx, "alimentation", None, order))
+        return Sent(
+            {
+                "submission_set": result.submission_set_unique_id,
+                "replaced_entry_uuid": result.replaced_entry_uuid,
+                "warnings": [w.code_context for w in result.warnings],
+            },
+            note="Déposé dans le DMP.",
+            audit=tuple(trail),
+        )
+
+    # ------------------------------------------------------------------ TD3.3c
+
+    def _delete(self, order: ClaimedOrder, client: DmpClient, ctx: _Context) -> Outcome:
+        trail: list[AuditEvent] = []
+        unique_id = ctx.document_unique_id or ""
+        reason = str(order.parameters.get("reason") or "")
+        try:
+            found = client.get_by_unique_id(ctx.ins, unique_id, actor=ctx.actor)
+        except DmpError as exc:
+            trail.append(self._event(ctx, "recherche_document", exc, order))
+            return self._failure(exc, trail)
+        trail.append(self._event(ctx, "recherche_document", None, order))
+        if found is None or str(found.availability_status).endswith("Deleted"):
+            return Sent(
+                {"absent": True}, note="Le document n'est plus dans le DMP.", audit=tuple(trail)
+            )
+        try:
+            client.delete(ctx.ins, found, actor=ctx.actor)
+        except DmpError as exc:
+            trail.append(self._event(ctx, "suppression", exc, order, reason=reason))
+            return self._failure(exc, trail)
+        trail.append(self._event(ctx, "suppression", None, order, reason=reason))
+        return Sent({"deleted": found.entry_uuid}, note="Supprimé du DMP.", audit=tuple(trail))
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _failure(exc: DmpError, trail: list[AuditEvent]) -> Outcome:
+        if exc.is_transient or exc.outcome_uncertain:
+            return Retry(
+                exc.message, code=exc.code, uncertain=exc.outcome_uncertain, audit=tuple(trail)
+            )
+        return Failed(exc.message, code=exc.code, audit=tuple(trail))
+
+    @staticmethod
+    def _event(
+        ctx: _Context,
+        action: str,
+        error: DmpError | None,
+        order: ClaimedOrder,
+        *,
+        reason: str | None = None,
+        detail: str | None = None,
+    ) -> AuditEvent:
+        if error is None:
+            outcome, note = "success", detail
+        else:
+            outcome = "refused" if isinstance(error, DmpRejectedError) else "failure"
+            note = error.code or type(error).__name__
+        return AuditEvent(
+            channel="dmp",
+            action=action,
+            outcome=outcome,
+            actor_id=ctx.actor.id,
+            actor_name=ctx.actor.display_name,
+            structure_id=ctx.actor.structure_id,
+            patient_ins=ctx.ins.matricule,
+            document_unique_id=ctx.document_unique_id,
+            access_mode="normal",
+            reason=reason,
+            detail=f"ordre {order.id}" + (f" : {note}" if note else ""),
+        )

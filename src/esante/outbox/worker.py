@@ -1,0 +1,206 @@
+"""The worker: claims due orders, has them carried out, records the outcome.
+
+One loop per thread: claim (short transaction) → handle (the network call, outside any
+transaction, so the database is never locked while waiting for the DMP) → record (short
+transaction, conditional on still holding the lease). A crash anywhere leaves either an
+order still claimable or an ``in_flight`` order whose lease will expire; both come back
+to a worker, which asks the service before sending again.
+
+Handlers are chosen by order kind (``dmp_submit``, ``dmp_delete``, ``mss_send``). An
+unexpected exception in a handler becomes a retry whose outcome is treated as uncertain:
+the order is never lost, and never resent without checking.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from esante.outbox.claim import ClaimedOrder, claim, record
+from esante.outbox.outcome import Outcome, Retry
+from esante.outbox.policy import RetryPolicy
+from esante.store import utcnow
+
+logger = logging.getLogger("esante.outbox")
+
+DEFAULT_CREDENTIALS = ("structure:*",)
+"""What a worker holds unless told otherwise: the structures' certificates (indirect
+authentication). Orders needing a professional's card (``cps:…``) wait for a worker
+started with that credential."""
+
+
+class Handler(Protocol):
+    """Carries out one claimed order and says what came of it (never raises on purpose)."""
+
+    def handle(self, order: ClaimedOrder) -> Outcome:
+        """Do it; return :class:`Sent`, :class:`Retry`, :class:`Failed` or :class:`Blocked`."""
+        ...
+
+
+def default_worker_id() -> str:
+    """``host:pid:random``: unique across hosts and restarts, readable in the order history."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class WorkerStats:
+    """What a worker did since it started (for the CLI and the benchmarks)."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    lost: int = 0
+
+
+class Worker:
+    """Claims and carries out the orders whose credential it holds."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        handlers: Mapping[str, Handler],
+        *,
+        credentials: Sequence[str] = DEFAULT_CREDENTIALS,
+        worker_id: str | None = None,
+        policy: RetryPolicy | None = None,
+        batch: int = 1,
+        idle_sleep_s: float = 0.5,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.handlers = dict(handlers)
+        self.credentials = tuple(credentials)
+        self.worker_id = worker_id or default_worker_id()
+        self.policy = policy or RetryPolicy()
+        self.batch = batch
+        self.idle_sleep_s = idle_sleep_s
+        self.clock = clock
+        self.stats = WorkerStats()
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ one step
+
+    def step(self, worker_id: str | None = None) -> int:
+        """Claim one batch, carry it out, record it; return how many orders were taken."""
+        wid = worker_id or self.worker_id
+        orders = self._claim(wid)
+        for order in orders:
+            outcome = self._handle(order)
+            self._record(order, wid, outcome)
+        return len(orders)
+
+    def run_once(self, *, max_orders: int | None = None) -> int:
+        """Carry out every order due now (``--once``); return how many were taken."""
+        done = 0
+        while max_orders is None or done < max_orders:
+            taken = self.step()
+            if taken == 0:
+                break
+            done += taken
+        return done
+
+    def run(self, stop: threading.Event, *, threads: int = 1) -> None:
+        """Work until ``stop`` is set, with ``threads`` claiming loops."""
+        if threads <= 1:
+            self._loop(stop, self.worker_id)
+            return
+        workers = [
+            threading.Thread(
+                target=self._loop, args=(stop, f"{self.worker_id}/{n}"), name=f"outbox-{n}"
+            )
+            for n in range(threads)
+        ]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+
+    def _loop(self, stop: threading.Event, worker_id: str) -> None:
+        while not stop.is_set():
+            try:
+                taken = self.step(worker_id)
+            except OperationalError as exc:
+                # The database is unreachable or busy: nothing was claimed or the claim
+                # rolled back; try again shortly.
+                logger.warning("outbox: database unavailable (%s)", type(exc.orig).__name__)
+                taken = 0
+            if taken == 0:
+                stop.wait(self.idle_sleep_s)
+
+    # ------------------------------------------------------------------ steps
+
+    def _claim(self, worker_id: str) -> list[ClaimedOrder]:
+        with self.sessions() as session, session.begin():
+            orders = claim(
+                session,
+                worker_id,
+                credentials=self.credentials,
+                limit=self.batch,
+                lease=timedelta(seconds=self.policy.lease_s),
+                now=self.clock(),
+            )
+        with self._lock:
+            self.stats.claimed += len(orders)
+        return orders
+
+    def _handle(self, order: ClaimedOrder) -> Outcome:
+        handler = self.handlers.get(order.kind)
+        if handler is None:
+            return Retry(
+                "Aucun module d'envoi n'est configuré pour ce type d'ordre sur ce poste.",
+                code="NO_HANDLER",
+            )
+        try:
+            return handler.handle(order)
+        except Exception as exc:  # a bug must not lose the order: retry, check first
+            logger.exception("outbox: handler for order %s failed", order.id)
+            return Retry(
+                "Erreur interne pendant l'envoi ; nouvelle tentative automatique.",
+                code=f"INTERNAL:{type(exc).__name__}",
+                uncertain=True,
+            )
+
+    def _record(self, order: ClaimedOrder, worker_id: str, outcome: Outcome) -> None:
+        for attempt in range(5):
+            try:
+                with self.sessions() as session, session.begin():
+                    kept = record(
+                        session, order, worker_id, outcome, policy=self.policy, now=self.clock()
+                    )
+                break
+            except OperationalError:
+                if attempt == 4:
+                    # The lease will expire and the next holder will check the service.
+                    logger.warning("outbox: could not record order %s", order.id)
+                    return
+                time.sleep(0.05 * (attempt + 1))
+        else:  # pragma: no cover
+            return
+        with self._lock:
+            stats = self.stats
+            if not kept:
+                stats.lost += 1
+                logger.warning("outbox: order %s was taken over before its outcome", order.id)
+            else:
+                name = type(outcome).__name__
+                if name == "Sent":
+                    stats.sent += 1
+                elif name == "Retry":
+                    stats.retried += 1
+                elif name == "Failed":
+                    stats.failed += 1
+                else:
+                    stats.blocked += 1
