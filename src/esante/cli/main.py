@@ -14,7 +14,20 @@ import typer
 from typer.core import TyperGroup
 
 from esante import __version__
-from esante.cli import catalogue, cda, db, dmp, ins, pki, sandbox, serve, terminology
+from esante.cli import (
+    catalogue,
+    cda,
+    db,
+    dmp,
+    feed,
+    ins,
+    outbox,
+    pki,
+    sandbox,
+    serve,
+    terminology,
+    worker,
+)
 from esante.cli._output import fail
 from esante.config import SETTINGS_HELP
 from esante.errors import EsanteError
@@ -53,6 +66,9 @@ app.add_typer(cda.app, name="cda")
 app.add_typer(pki.app, name="pki")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(dmp.app, name="dmp")
+app.add_typer(outbox.app, name="outbox")
+app.command("feed")(feed.feed)
+app.command("worker")(worker.worker)
 app.command("catalogue")(catalogue.catalogue)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)

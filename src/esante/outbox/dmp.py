@@ -3,8 +3,11 @@
 Exactly once: the document's uniqueId is the idempotency key. A first attempt submits
 directly. Any later attempt (after a timeout, a lost answer, a worker killed between the
 DMP's acceptance and the recording of the outcome) first asks the DMP with TD3.1b
-whether it already holds that uniqueId, and only submits when it does not. A submission
-the DMP refuses as a duplicate uniqueId is, for the same reason, recorded as sent.
+whether it already holds that uniqueId, and only submits when it does not. In indirect
+authentication (the structure's certificate) the DMP's rights matrix allows feeding
+only — TD3.1 would be refused, and traced in the patient's access history — so there
+the registry itself is the check: it refuses a second document with the same uniqueId
+(``XDSDuplicateUniqueIdInRegistry``), and that refusal is recorded as "already sent".
 
 Rules enforced before any DMP call: the patient has not opposed feeding (read again at
 send time: the patient may have changed their mind during the deferral), and the INS is
@@ -170,8 +173,10 @@ class DmpSender:
         unique_id = ctx.document_unique_id or ""
         if ctx.content is None:
             return Failed("Le document à envoyer n'a pas de contenu.", code="NO_CONTENT")
-        if order.is_retry:
+        if order.is_retry and order.authentication_mode != "indirecte":
             # An earlier attempt may have reached the DMP: ask before sending again.
+            # (In indirect authentication the DMP allows feeding only, not TD3.1: there the
+            # registry's refusal of a second document with the same uniqueId is the check.)
             try:
                 found = client.get_by_unique_id(ctx.ins, unique_id, actor=ctx.actor)
             except DmpError as exc:

@@ -79,6 +79,7 @@ class Worker:
         batch: int = 1,
         idle_sleep_s: float = 0.5,
         clock: Callable[[], datetime] = utcnow,
+        after_handle: Callable[[ClaimedOrder, Outcome], None] | None = None,
     ) -> None:
         self.sessions = sessions
         self.handlers = dict(handlers)
@@ -88,6 +89,10 @@ class Worker:
         self.batch = batch
         self.idle_sleep_s = idle_sleep_s
         self.clock = clock
+        # Called between the handler's outcome and its recording: the window where a
+        # crash leaves a sent order "in flight". Fault-injection benchmarks kill the
+        # process here; nothing else should need it.
+        self.after_handle = after_handle
         self.stats = WorkerStats()
         self._lock = threading.Lock()
 
@@ -99,6 +104,8 @@ class Worker:
         orders = self._claim(wid)
         for order in orders:
             outcome = self._handle(order)
+            if self.after_handle is not None:
+                self.after_handle(order, outcome)
             self._record(order, wid, outcome)
         return len(orders)
 

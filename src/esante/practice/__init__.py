@@ -6,8 +6,33 @@ Refusals raise :class:`PracticeValidationError` (French message, field at fault)
 store's :class:`~esante.store.NotFoundError` and :class:`~esante.store.ConflictError`.
 """
 
+from esante.practice.consent import (
+    ConsentState,
+    ConsultationAccess,
+    authorize_consultation,
+    check_feeding,
+    consent_history,
+    consent_state,
+    episode_consent,
+    record_consent,
+)
 from esante.practice.demo import DemoLoadReport, load_demo
-from esante.practice.errors import PracticeError, PracticeValidationError
+from esante.practice.errors import (
+    AccessNoticeRequiredError,
+    ConsentError,
+    ConsentRefusedError,
+    PracticeError,
+    PracticeValidationError,
+)
+from esante.practice.notice import (
+    NOTICE_BUTTON_TEXT,
+    NOTICE_PERIOD,
+    NOTICE_TEXT,
+    NOTICE_VERSION,
+    acknowledge_notice,
+    notice_due,
+    notice_due_at,
+)
 from esante.practice.patients import (
     LegalRepresentativeData,
     NewPatient,
@@ -37,8 +62,17 @@ from esante.practice.structures import (
 from esante.store.repositories import PatientCriteria, PractitionerCriteria
 
 __all__ = [
+    "AccessNoticeRequiredError",
+    "ConsentError",
+    "ConsentRefusedError",
+    "ConsentState",
+    "ConsultationAccess",
     "DemoLoadReport",
     "LegalRepresentativeData",
+    "NOTICE_BUTTON_TEXT",
+    "NOTICE_PERIOD",
+    "NOTICE_TEXT",
+    "NOTICE_VERSION",
     "NewPatient",
     "NewPractitioner",
     "NewStructure",
@@ -48,16 +82,25 @@ __all__ = [
     "PracticeValidationError",
     "PractitionerChanges",
     "PractitionerCriteria",
+    "acknowledge_notice",
     "add_identity_evidence",
+    "authorize_consultation",
+    "check_feeding",
+    "consent_history",
+    "consent_state",
     "create_patient",
     "create_practitioner",
     "create_structure",
     "downgrade_identity",
+    "episode_consent",
     "get_patient",
     "get_practitioner",
     "get_structure",
     "identity_history",
     "load_demo",
+    "notice_due",
+    "notice_due_at",
+    "record_consent",
     "search_patients",
     "search_practitioners",
     "search_structures",

@@ -4,7 +4,10 @@
 
     EsanteError
      ├── PracticeError                 a clinician's action refused by a practice rule
-     │    └── PracticeValidationError  a record's field is missing, malformed or incoherent
+     │    ├── PracticeValidationError  a record's field is missing, malformed or incoherent
+     │    └── ConsentError             a DMP action refused by the consent rules
+     │         ├── ConsentRefusedError       the patient's choices forbid this DMP action
+     │         └── AccessNoticeRequiredError the 180-day DMP notice is not acknowledged
      ├── IdentityError (esante.identity)   bad INS, bad traits, forbidden status change
      └── StoreError (esante.store)
           ├── NotFoundError            no such patient / practitioner / structure
@@ -14,6 +17,11 @@ The services raise the store's NotFoundError and ConflictError for missing rows 
 uniqueness conflicts (so the web layer maps them to 404 and 409 in one place), the
 identity errors unchanged, and PracticeValidationError for everything else a record can
 get wrong. ``field`` always names the input at fault.
+
+The consent rules (:mod:`esante.practice.consent`) raise :class:`ConsentError` and its
+subclasses when they forbid a DMP action: a web route maps them to 403 (the request was
+understood, the rules forbid it), not to 422; an incoherent consent decision (consent
+to consultation of a patient who was not informed) is a PracticeValidationError.
 """
 
 from __future__ import annotations
@@ -27,3 +35,24 @@ class PracticeError(EsanteError):
 
 class PracticeValidationError(PracticeError):
     """A field of a patient, practitioner or structure is missing, malformed or incoherent."""
+
+
+class ConsentError(PracticeError):
+    """A DMP / Mon espace santé action is refused by the consent and access rules.
+
+    Refusals of a DMP access are traced before being raised, in the caller's session
+    (commit it to keep the trace of the refusal) unless
+    :func:`~esante.practice.consent.authorize_consultation` was given its own sessions.
+    """
+
+
+class ConsentRefusedError(ConsentError):
+    """The patient's choices (opposition, no consent to consultation) forbid the action."""
+
+
+class AccessNoticeRequiredError(ConsentError):
+    """The professional has not acknowledged the DMP access notice of the last 180 days.
+
+    The console answers by showing the notice (``NOTICE_TEXT`` and its "J'ai compris"
+    button) and retries once it is acknowledged.
+    """

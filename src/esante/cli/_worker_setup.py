@@ -1,0 +1,119 @@
+"""Building a send-order worker connected to the sandbox's DMP (for ``worker`` and ``demo``).
+
+The worker needs, per credential it holds, a DMP client configured with the certificate
+for TLS and for signatures, and the structure that certificate identifies. Against the
+sandbox all of it comes from ``sandbox.json`` (its test PKI); the credential keys the
+worker claims with say which orders that certificate may carry: ``structure:*`` (the
+structures' certificates: indirect authentication, the default) or ``cps:<idNat_PS>``
+(a professional's card, when the worker runs on the desk where that card is inserted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from esante import __version__
+from esante.cli.sandbox import load_manifest
+from esante.outbox import (
+    DEFAULT_CREDENTIALS,
+    ClaimedOrder,
+    OutboxError,
+    Outcome,
+    RetryPolicy,
+    Worker,
+)
+from esante.store import make_engine, session_factory
+
+LPS_OID = "1.2.250.1.999.42.1"
+LPS_HOMOLOGATION = "ESANTE-BAC-A-SABLE"
+ACTIVITY = ("04", "1.2.250.1.213.2.2", "Hospitalisation de jour")
+"""Default submission-set contentTypeCode (JDV_J59), the one of the official messages."""
+
+
+class WorkerSetupError(OutboxError):
+    """The worker cannot be configured (bad credential key, no DMP connection)."""
+
+
+@dataclass
+class WorkerSetup:
+    """A ready worker and what must be closed with it."""
+
+    worker: Worker
+    engine: Engine
+    closers: list[object] = field(default_factory=list)
+
+    def close(self) -> None:
+        for item in self.closers:
+            close = getattr(item, "close", None)
+            if close is not None:
+                close()
+        self.engine.dispose()
+
+
+def check_credential(key: str) -> str:
+    """A credential key as the worker claims with it (``structure:…``, ``cps:…``, ``*``)."""
+    key = key.strip()
+    kind, _, value = key.partition(":")
+    if kind not in ("structure", "cps") or not value:
+        raise WorkerSetupError(
+            f"Identifiant de carte ou de certificat invalide : « {key} ».",
+            detail="expected structure:<idNat_Struct>, structure:*, cps:<idNat_PS> or cps:*",
+            field="--credential",
+        )
+    return key
+
+
+def build_worker(
+    database_url: str,
+    sandbox: Path | None,
+    *,
+    credentials: Sequence[str] = DEFAULT_CREDENTIALS,
+    policy: RetryPolicy | None = None,
+    worker_id: str | None = None,
+    idle_sleep_s: float = 0.5,
+    after_handle: Callable[[ClaimedOrder, Outcome], None] | None = None,
+) -> WorkerSetup:
+    """A worker on ``database_url`` sending to the DMP of the sandbox in ``sandbox``."""
+    from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
+    from esante.outbox.dmp import CredentialRing, DmpCredential, DmpSender
+    from esante.transport import HttpsTransport, TlsConfig
+    from esante.xds import Code
+
+    keys = [check_credential(c) for c in credentials]
+    manifest = load_manifest(sandbox)
+    pki = manifest.pki
+    transport = HttpsTransport(
+        TlsConfig(
+            ca_bundle=pki.ca,
+            certificate=pki.authentication_certificate,
+            key=pki.authentication_key,
+        )
+    )
+    client = DmpClient.with_signer(
+        transport,
+        DmpEndpoints.from_base_url(manifest.dmp.base_url),
+        signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
+        lps=LpsInfo(
+            name="esante", version=__version__, homologation_id=LPS_HOMOLOGATION, oid=LPS_OID
+        ),
+        content_type_code=Code(*ACTIVITY),
+    )
+    credential = DmpCredential(client, pki.structure_id, pki.structure_name)
+    ring = CredentialRing(dict.fromkeys(keys, credential))
+    engine = make_engine(database_url)
+    sessions = session_factory(engine)
+    sender = DmpSender(sessions, ring)
+    worker = Worker(
+        sessions,
+        {"dmp_submit": sender, "dmp_delete": sender},
+        credentials=ring.keys,
+        policy=policy,
+        worker_id=worker_id,
+        idle_sleep_s=idle_sleep_s,
+        after_handle=after_handle,
+    )
+    return WorkerSetup(worker, engine, [transport])

@@ -1,0 +1,476 @@
+"""Validating a document: store it and create its send orders in one transaction.
+
+This is the clinician's "Valider" click. The mission's rule: the order to send to Mon
+espace santé rides on the same click as the validation — no second click, no question
+about the document type — and not sending must be the deliberate act (block or cancel
+during the deferral window). So validation stores the CDA and, in the *same* database
+transaction, creates the orders the Ségur catalogue calls for. The caller commits; when
+the commit returns, the document and its orders are durable together. Nothing here
+touches the network, so the click returns at once.
+
+An order that the rules forbid right now is still created, *blocked* with the reason
+(opposition of the patient, INS not qualified): the clinician sees why the document did
+not leave, and the order can be released when the situation changes.
+
+Historical feeding (documents of earlier care episodes, on request) follows the seed's
+conditions: qualified INS, an author, a date, a CDA.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from esante.catalogue import CatalogueError, rules_for
+from esante.cda.read import ReceivedDocument, read_document
+from esante.outbox import DEFAULT_DEFERRAL, NewOrder, create_order
+from esante.practice.consent import ConsentRefusedError, check_feeding
+from esante.practice.errors import PracticeValidationError
+from esante.store import (
+    ConflictError,
+    Document,
+    NotFoundError,
+    Patient,
+    Practitioner,
+    SendOrder,
+    Structure,
+    utcnow,
+)
+
+FeedAuth = Literal["indirecte", "directe"]
+RPPS_ROOT = "1.2.250.1.71.4.2.1"
+"""OID of the national professional identifiers (idNat_PS) in CDA ``author/id``."""
+
+INS_NOT_QUALIFIED = (
+    "L'identité INS du patient n'est pas qualifiée : le document ne peut pas alimenter "
+    "le DMP / Mon espace santé."
+)
+
+
+@dataclass(frozen=True)
+class ValidatedDocument:
+    """The stored document, the orders created with it, and why others were not."""
+
+    document: Document
+    orders: tuple[SendOrder, ...] = ()
+    not_sent: tuple[str, ...] = field(default=())
+
+
+def credential_for(
+    practitioner: Practitioner, structure: Structure | None, feed_auth: FeedAuth
+) -> str:
+    """The credential an order needs: the author's card (direct) or the structure's
+    certificate (indirect)."""
+    if feed_auth == "directe":
+        return f"cps:{practitioner.id_nat_ps}"
+    return f"structure:{structure.id_nat_struct if structure else 'locale'}"
+
+
+def validate_document(
+    session: Session,
+    cda: bytes,
+    *,
+    patient_id: int,
+    author_id: int | None = None,
+    episode_id: int | None = None,
+    feed_dmp: bool | None = None,
+    deferral: timedelta | None = None,
+    default_deferral: timedelta = DEFAULT_DEFERRAL,
+    feed_auth: FeedAuth = "indirecte",
+    historical: bool = False,
+    visibility: Sequence[str] = (),
+    now: datetime | None = None,
+) -> ValidatedDocument:
+    """Store the CDA ``cda`` of patient ``patient_id`` and create its send orders.
+
+    ``feed_dmp``: None lets the Ségur catalogue decide (document type × the author's
+    profession); True/False forces it (an explicit request). ``deferral`` overrides the
+    window for these orders. The caller commits.
+
+    Raises :class:`~esante.cda.CdaReadError` (not a CDA), :class:`PracticeValidationError`
+    (another patient's document, unknown author, no date), :class:`ConflictError` (this
+    uniqueId was already validated), :class:`NotFoundError` (unknown patient).
+    """
+    now = now or utcnow()
+    received = read_document(cda)
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFoundError(
+            f"Patient introuvable : {patient_id}.",
+            detail=f"patient id={patient_id}",
+            field="patient",
+        )
+    _check_patient(received, patient)
+    author = _author(session, received, author_id)
+    structure = author.structure
+    document = _store(session, received, cda, patient, author, episode_id, now)
+    orders: list[SendOrder] = []
+    not_sent: list[str] = []
+    wants_dmp, why_not = _wants_dmp(received, author, feed_dmp)
+    if historical:
+        _check_historical(received, patient)
+    if wants_dmp:
+        orders.append(
+            _dmp_order(
+                session,
+                document,
+                patient,
+                author,
+                structure,
+                episode_id=episode_id,
+                deferral=deferral,
+                default_deferral=default_deferral,
+                feed_auth=feed_auth,
+                historical=historical,
+                visibility=visibility,
+                now=now,
+            )
+        )
+    elif why_not:
+        not_sent.append(why_not)
+    return ValidatedDocument(document, tuple(orders), tuple(not_sent))
+
+
+def _check_patient(received: ReceivedDocument, patient: Patient) -> None:
+    ins = received.patient.ins_matricule
+    if ins and patient.ins_matricule and ins != patient.ins_matricule:
+        raise PracticeValidationError(
+            "Le document concerne un autre patient (INS différente).",
+            detail=f"CDA INS {ins} != patient {patient.id} INS",
+            field="recordTarget/patientRole/id",
+        )
+
+
+def _author(session: Session, received: ReceivedDocument, author_id: int | None) -> Practitioner:
+    if author_id is not None:
+        author = session.get(Practitioner, author_id)
+        if author is None:
+            raise NotFoundError(
+                f"Professionnel introuvable : {author_id}.",
+                detail=f"practitioner id={author_id}",
+                field="author",
+            )
+        return author
+    for entry in received.authors:
+        ident = entry.professional.id
+        if ident.root == RPPS_ROOT and ident.extension:
+            rpps = ident.extension[1:] if len(ident.extension) == 12 else ident.extension
+            found = session.scalar(select(Practitioner).where(Practitioner.rpps == rpps))
+            if found is not None:
+                return found
+    raise PracticeValidationError(
+        "L'auteur du document n'est pas un professionnel connu du cabinet.",
+        detail="no CDA author/id matches a practitioner's RPPS",
+        field="author/assignedAuthor/id",
+    )
+
+
+def _store(
+    session: Session,
+    received: ReceivedDocument,
+    cda: bytes,
+    patient: Patient,
+    author: Practitioner,
+    episode_id: int | None,
+    now: datetime,
+) -> Document:
+    if received.effective_time is None:
+        raise PracticeValidationError(
+            "Le document n'a pas de date (effectiveTime).",
+            detail="ClinicalDocument/effectiveTime missing",
+            field="effectiveTime",
+        )
+    unique_id = str(received.document_id)
+    replaces_id = None
+    if received.replaces is not None:
+        replaces_id = session.scalar(
+            select(Document.id).where(Document.unique_id == str(received.replaces))
+        )
+    service = received.service_event
+    document = Document(
+        patient_id=patient.id,
+        episode_id=episode_id,
+        author_id=author.id,
+        unique_id=unique_id,
+        set_id=str(received.set_id or received.document_id),
+        version_number=received.version or 1,
+        replaces_id=replaces_id,
+        type_code=received.type_code.code,
+        type_code_system=received.type_code.code_system,
+        format_code=received.format_code,
+        level="N1" if received.level == "N1" else "N3",
+        title=received.title or received.type_label,
+        confidentiality_code=received.confidentiality.code if received.confidentiality else "N",
+        effective_time=received.effective_time,
+        service_start=getattr(service, "start", None),
+        service_stop=getattr(service, "stop", None),
+        mime_type="text/xml",
+        content=cda,
+        content_sha256=hashlib.sha256(cda).hexdigest(),
+        size=len(cda),
+        provenance="produced",
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(document)
+            session.flush()
+    except IntegrityError as exc:
+        raise ConflictError(
+            "Ce document a déjà été validé (même identifiant unique ou même version).",
+            detail=f"document {unique_id} (set {document.set_id} v{document.version_number})",
+            field="ClinicalDocument/id",
+        ) from exc
+    return document
+
+
+def _wants_dmp(
+    received: ReceivedDocument, author: Practitioner, forced: bool | None
+) -> tuple[bool, str | None]:
+    if forced is not None:
+        return forced, None if forced else "Envoi au DMP non demandé."
+    try:
+        rule = rules_for(author.profession_code, received.type_code.code, model=received.model)
+    except CatalogueError as exc:
+        return False, f"Pas d'alimentation automatique : {exc.message}"
+    if not rule.feed_dmp:
+        return False, "Le catalogue Ségur ne prévoit pas l'alimentation du DMP pour ce document."
+    return True, None
+
+
+def _check_historical(received: ReceivedDocument, patient: Patient) -> None:
+    if patient.identity_status != "QUAL" or not patient.ins_matricule:
+        raise PracticeValidationError(
+            "Alimentation historique impossible : l'INS du patient n'est pas qualifiée.",
+            detail=f"patient {patient.id} identity status {patient.identity_status}",
+            field="identity_status",
+        )
+    if not received.authors:
+        raise PracticeValidationError(
+            "Alimentation historique impossible : le document n'a pas d'auteur.",
+            detail="no ClinicalDocument/author",
+            field="author",
+        )
+
+
+def _blocking_reason(session: Session, patient: Patient) -> str | None:
+    try:
+        check_feeding(session, patient.id)
+    except ConsentRefusedError as exc:
+        return exc.message
+    if patient.identity_status != "QUAL" or not patient.ins_matricule:
+        return INS_NOT_QUALIFIED
+    return None
+
+
+def _dmp_order(
+    session: Session,
+    document: Document,
+    patient: Patient,
+    author: Practitioner,
+    structure: Structure | None,
+    *,
+    episode_id: int | None,
+    deferral: timedelta | None,
+    default_deferral: timedelta,
+    feed_auth: FeedAuth,
+    historical: bool,
+    visibility: Sequence[str],
+    now: datetime,
+) -> SendOrder:
+    after = None
+    if document.replaces_id is not None:
+        after = session.scalar(
+            select(SendOrder.id)
+            .where(SendOrder.document_id == document.replaces_id, SendOrder.kind == "dmp_submit")
+            .order_by(SendOrder.id.desc())
+            .limit(1)
+        )
+    return create_order(
+        session,
+        NewOrder(
+            kind="dmp_submit",
+            idempotency_key=f"dmp:{document.unique_id}",
+            patient_id=patient.id,
+            document_id=document.id,
+            practitioner_id=author.id,
+            structure_id=structure.id if structure else None,
+            episode_id=episode_id,
+            after_order_id=after,
+            credential=credential_for(author, structure, feed_auth),
+            authentication_mode=feed_auth,
+            parameters={"visibility": list(visibility)} if visibility else {},
+            historical=historical,
+            deferral=deferral,
+            blocked_reason=_blocking_reason(session, patient),
+            created_by_id=author.id,
+        ),
+        default_deferral=default_deferral,
+        by=author.id_nat_ps,
+        now=now,
+    )
+
+
+def feed_history(
+    session: Session,
+    document_id: int,
+    *,
+    by_practitioner_id: int | None = None,
+    feed_auth: FeedAuth = "indirecte",
+    deferral: timedelta = timedelta(0),
+    now: datetime | None = None,
+) -> SendOrder:
+    """Queue an already stored document of an earlier episode for the DMP (on request).
+
+    Raises :class:`PracticeValidationError` when the seed's conditions are not met
+    (qualified INS, author, date, CDA) and :class:`~esante.outbox.OutboxError` when the
+    document already has a DMP order.
+    """
+    now = now or utcnow()
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError(
+            f"Document introuvable : {document_id}.",
+            detail=f"document id={document_id}",
+            field="document",
+        )
+    patient = document.patient
+    if patient.identity_status != "QUAL" or not patient.ins_matricule:
+        raise PracticeValidationError(
+            "Alimentation historique impossible : l'INS du patient n'est pas qualifiée.",
+            detail=f"patient {patient.id} identity status {patient.identity_status}",
+            field="identity_status",
+        )
+    if document.author is None:
+        raise PracticeValidationError(
+            "Alimentation historique impossible : le document n'a pas d'auteur connu.",
+            detail=f"document {document_id} has no author",
+            field="author",
+        )
+    if document.mime_type != "text/xml":
+        raise PracticeValidationError(
+            "Alimentation historique impossible : le document n'est pas un CDA.",
+            detail=f"document {document_id} mime type {document.mime_type}",
+            field="mime_type",
+        )
+    author = document.author
+    return _dmp_order(
+        session,
+        document,
+        patient,
+        author,
+        author.structure,
+        episode_id=document.episode_id,
+        deferral=deferral,
+        default_deferral=deferral,
+        feed_auth=feed_auth,
+        historical=True,
+        visibility=(),
+        now=now,
+    )
+
+
+def request_dmp_deletion(
+    session: Session,
+    document_id: int,
+    *,
+    reason: str,
+    by_practitioner_id: int | None = None,
+    feed_auth: FeedAuth = "indirecte",
+    now: datetime | None = None,
+) -> SendOrder:
+    """Queue the deletion of a sent document from the DMP (TD3.3c), for a stated reason
+    (error in the document, the patient's request). Due at once."""
+    if not reason.strip():
+        raise PracticeValidationError(
+            "Indiquez le motif de la suppression (erreur, demande du patient…).",
+            detail="empty deletion reason",
+            field="reason",
+        )
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError(
+            f"Document introuvable : {document_id}.",
+            detail=f"document id={document_id}",
+            field="document",
+        )
+    actor = (
+        session.get(Practitioner, by_practitioner_id)
+        if by_practitioner_id is not None
+        else document.author
+    )
+    if actor is None:
+        raise PracticeValidationError(
+            "Indiquez le professionnel qui demande la suppression.",
+            detail="no practitioner for the deletion",
+            field="by",
+        )
+    submitted = session.scalar(
+        select(SendOrder.id).where(
+            SendOrder.document_id == document.id, SendOrder.kind == "dmp_submit"
+        )
+    )
+    return create_order(
+        session,
+        NewOrder(
+            kind="dmp_delete",
+            idempotency_key=f"dmp-delete:{document.unique_id}",
+            patient_id=document.patient_id,
+            document_id=document.id,
+            practitioner_id=actor.id,
+            structure_id=actor.structure_id,
+            after_order_id=submitted,
+            credential=credential_for(actor, actor.structure, feed_auth),
+            authentication_mode=feed_auth,
+            parameters={"reason": reason.strip()},
+            deferral=timedelta(0),
+            created_by_id=actor.id,
+        ),
+        by=actor.id_nat_ps,
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class DmpDelivery:
+    """Whether and when a local document reached the DMP, as the console shows it."""
+
+    state: str | None
+    label: str
+    sent_at: datetime | None = None
+    reason: str | None = None
+    order_id: int | None = None
+
+
+def dmp_delivery(session: Session, document_id: int) -> DmpDelivery:
+    """The DMP status of a local document (from its latest DMP submission order)."""
+    from esante.outbox import STATE_LABELS
+
+    order = session.scalar(
+        select(SendOrder)
+        .where(SendOrder.document_id == document_id, SendOrder.kind == "dmp_submit")
+        .order_by(SendOrder.id.desc())
+        .limit(1)
+    )
+    if order is None:
+        return DmpDelivery(None, "non envoyé au DMP")
+    deleted = session.scalar(
+        select(SendOrder.sent_at).where(
+            SendOrder.document_id == document_id,
+            SendOrder.kind == "dmp_delete",
+            SendOrder.state == "sent",
+        )
+    )
+    if deleted is not None:
+        return DmpDelivery("deleted", "supprimé du DMP", deleted, order_id=order.id)
+    label = STATE_LABELS.get(order.state, order.state)
+    if order.state == "sent":
+        label = "dans le DMP"
+    return DmpDelivery(order.state, label, order.sent_at, order.state_reason, order.id)
