@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,14 @@ import pytest
 from tests.unit.practice.test_patients import HELENE_NIR, OID
 
 ESANTE = Path(sys.executable).with_name("esante")
+
+
+def lola_nir() -> str:
+    from esante.demo import demo_dataset
+
+    return demo_dataset().patient("lola").nir
+
+
 STARTUP_TIMEOUT = 60.0
 URL = re.compile(r"(http://127\.0\.0\.1:\d+)")
 
@@ -223,5 +232,31 @@ def test_demo_starts_the_sandbox_and_the_patient_page(
     )
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["existe"] is True
+    # a document fed in the demo reaches the sandbox DMP by itself (the demo's worker)
+    cda = tmp_path / "vsm.xml"
+    for command in (
+        ["cda", "example", "vsm", "--patient", "lola", "--out", str(cda)],
+        ["feed", str(cda), "--ins", lola_nir(), "--delay", "0", "--no-check"],
+    ):
+        done = subprocess.run(
+            [str(ESANTE), *command], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    deadline = time.monotonic() + 30
+    state = None
+    while time.monotonic() < deadline:
+        listed = subprocess.run(
+            [str(ESANTE), "outbox", "list", "--json"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        state = json.loads(listed.stdout)["ordres"][0]["etat"]
+        if state == "sent":
+            break
+        time.sleep(0.3)
+    assert state == "sent"
     assert demo.stop() == 0
     assert not (sandbox_dir / "sandbox.json").exists()  # removed at shutdown

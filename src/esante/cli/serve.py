@@ -6,15 +6,19 @@ port is an error that says so.
 
 ``demo`` is what ``make run`` starts: it prepares the data directory and the database,
 loads the demo dataset (idempotent: nothing is duplicated at the next start), starts the
-service and prints the addresses in French. A busy port is not fatal for the demo: the
-next free one is taken and announced. The demo is a list of steps and a list of
-announced addresses, so later components (sandbox of the national services, worker,
-console) add their own.
+sandbox of the national services, the send-order worker (so a document validated in the
+demo reaches the sandbox DMP by itself), the service, and prints the addresses in French.
+``serve`` also runs a worker in the background when a sandbox is configured
+(``ESANTE_SANDBOX``); otherwise run ``esante worker`` beside it. A busy port is not
+fatal for the demo: the next free one is taken and announced. The demo is a list of
+steps and a list of announced addresses, so later components add their own.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import typer
 from sqlalchemy.engine import make_url
@@ -92,6 +96,31 @@ def _service_addresses(base: str) -> list[tuple[str, str]]:
     ]
 
 
+class BackgroundWorker:
+    """A send-order worker running in daemon threads beside the web service."""
+
+    def __init__(self, database_url: str, sandbox: Path, threads: int = 2) -> None:
+        from esante.cli._worker_setup import build_worker
+
+        self.setup = build_worker(database_url, sandbox)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self.setup.worker.run,
+            args=(self.stop,),
+            kwargs={"threads": threads},
+            name="outbox-worker",
+            daemon=True,
+        )
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=30)
+        self.setup.close()
+
+
 def serve(
     host: str | None = typer.Option(None, "--host", help=HOST_HELP),
     port: int | None = typer.Option(None, "--port", help=PORT_HELP, min=0, max=65535),
@@ -105,8 +134,19 @@ def serve(
     base = f"http://{settings.host}:{bound_port(sock)}"
     app = create_app(settings)
     typer.echo(f"Base de données : {_database_label(settings)} (révision {revision}).")
+    background = None
+    if settings.sandbox is not None:
+        background = BackgroundWorker(settings.effective_database_url, settings.sandbox)
+        background.start()
+        typer.echo(f"Envois automatiques : worker démarré (bac à sable {settings.sandbox}).")
+    else:
+        typer.echo("Envois automatiques : lancez « esante worker » (aucun ESANTE_SANDBOX).")
     announcement = Announcement(f"esante à l'écoute sur {base}", _service_addresses(base)[1:3])
-    run(app, sock, on_ready=announcement.print)
+    try:
+        run(app, sock, on_ready=announcement.print)
+    finally:
+        if background is not None:
+            background.close()
     typer.echo("esante arrêté.")
 
 
@@ -144,6 +184,13 @@ def demo(
         sandbox_addresses.append(("Mon espace santé (patients)", manifest.mes_url))
     sandbox_addresses.append(("ESANTE_SANDBOX", str(manifest.directory.resolve())))
 
+    background = BackgroundWorker(settings.effective_database_url, manifest.directory)
+    background.start()
+    typer.echo(
+        "Envois automatiques : worker démarré (délai avant envoi "
+        f"{settings.deferral_seconds} s, ESANTE_DEFERRAL_SECONDS)."
+    )
+
     wanted = 0 if port == 0 else settings.port
     sock = bind_first_free(settings.host, wanted) if wanted else bind(settings.host, 0)
     actual = bound_port(sock)
@@ -157,5 +204,6 @@ def demo(
     try:
         run(app, sock, on_ready=announcement.print)
     finally:
+        background.close()
         sandbox.close()
     typer.echo("Démo arrêtée.")
