@@ -30,6 +30,7 @@ from esante.xds import (
     Code,
     QueryRequest,
     QueryResponse,
+    ReturnType,
     StoredQuery,
     ValidationContext,
     XdsError,
@@ -114,12 +115,13 @@ class DmpCaller:
         ins: Ins,
         actor: Actor,
         access: Access,
+        return_type: ReturnType = ReturnType.LEAF_CLASS,
     ) -> QueryResponse:
         self._local(
             transaction,
             lambda: raise_for_failures(iti18.validate_request(to_adhoc(query), self._validation)),
         )
-        body = iti18.encode_request(QueryRequest(query))
+        body = iti18.encode_request(QueryRequest(query, return_type))
         payload, _ = self._exchange(transaction, body, ins, actor, access)
         return self._decode(transaction, lambda: iti18.decode_response(payload))
 

@@ -45,6 +45,7 @@ from esante.xds import (
     DocumentEntry,
     RegistryError,
     RetrievedDocument,
+    ReturnType,
     SubmissionSet,
     UpdateDocumentSet,
     ValidationContext,
@@ -234,6 +235,25 @@ class DmpClient(DmpCaller):
         if not matches:
             return None
         return max(matches, key=_currency)
+
+    def find_reference(
+        self, ins: Ins, unique_id: str, *, actor: Actor, access: Access = NORMAL_ACCESS
+    ) -> str | None:
+        """TD3.1b by reference: the entryUUID of the document ``unique_id`` (None when the
+        DMP does not hold it).
+
+        An ``ObjectRef`` query, which the rights matrix grants every profile — the
+        structure's certificate too (indirect authentication), for which a metadata
+        search is refused. It answers "does the DMP already hold this document?" before
+        a resend, and gives the entryUUID a replacement (RPLC) names.
+        """
+        transaction = td31.TRANSACTION_B
+        query = self._local(transaction, lambda: td31.by_unique_id(unique_id))
+        response = self._query(
+            transaction, query, ins, actor, access, return_type=ReturnType.OBJECT_REF
+        )
+        td31.checked(response, transaction)
+        return response.references[0] if response.references else None
 
     # --- TD3.2 ----------------------------------------------------------------------------
 

@@ -3,11 +3,14 @@
 Exactly once: the document's uniqueId is the idempotency key. A first attempt submits
 directly. Any later attempt (after a timeout, a lost answer, a worker killed between the
 DMP's acceptance and the recording of the outcome) first asks the DMP with TD3.1b
-whether it already holds that uniqueId, and only submits when it does not. In indirect
-authentication (the structure's certificate) the DMP's rights matrix allows feeding
-only — TD3.1 would be refused, and traced in the patient's access history — so there
-the registry itself is the check: it refuses a second document with the same uniqueId
-(``XDSDuplicateUniqueIdInRegistry``), and that refusal is recorded as "already sent".
+whether it already holds that uniqueId, and only submits when it does not. The question
+is asked by reference (``ObjectRef``), which the rights matrix grants every profile,
+the structure's certificate included. Should a second copy still reach the DMP, the
+registry refuses it (``XDSDuplicateUniqueIdInRegistry``) and that refusal is recorded as
+"already sent".
+
+A new version of a document replaces the previous one: its entryUUID, asked by
+reference too, goes into the submission's RPLC association.
 
 Rules enforced before any DMP call: the patient has not opposed feeding (read again at
 send time: the patient may have changed their mind during the deferral), and the INS is
@@ -73,6 +76,7 @@ class _Context:
     actor: Actor
     document_unique_id: str | None
     content: bytes | None
+    replaces_unique_id: str | None = None
 
 
 FeedingCheck = Callable[[Session, int], str | None]
@@ -158,13 +162,16 @@ class DmpSender:
             )
             unique_id: str | None = None
             content: bytes | None = None
+            replaced: str | None = None
             if order.document_id is not None:
                 document = session.get(Document, order.document_id)
                 if document is None:
                     return Failed("Document introuvable dans le dossier local.", code="NO_DOC")
                 unique_id, content = document.unique_id, document.content
+                if document.replaces is not None and order.kind == "dmp_submit":
+                    replaced = document.replaces.unique_id
             unique_id = str(order.parameters.get("unique_id") or unique_id or "") or None
-            return _Context(ins, actor, unique_id, content)
+            return _Context(ins, actor, unique_id, content, replaced)
 
     # ------------------------------------------------------------------ TD2.1
 
@@ -173,26 +180,44 @@ class DmpSender:
         unique_id = ctx.document_unique_id or ""
         if ctx.content is None:
             return Failed("Le document à envoyer n'a pas de contenu.", code="NO_CONTENT")
-        if order.is_retry and order.authentication_mode != "indirecte":
+        if order.is_retry:
             # An earlier attempt may have reached the DMP: ask before sending again.
-            # (In indirect authentication the DMP allows feeding only, not TD3.1: there the
-            # registry's refusal of a second document with the same uniqueId is the check.)
             try:
-                found = client.get_by_unique_id(ctx.ins, unique_id, actor=ctx.actor)
+                found = client.find_reference(ctx.ins, unique_id, actor=ctx.actor)
             except DmpError as exc:
-                trail.append(self._event(ctx, "recherche_document", exc, order))
+                trail.append(self._event(ctx, "recherche_reference", exc, order))
                 return self._failure(exc, trail)
-            trail.append(self._event(ctx, "recherche_document", None, order))
+            trail.append(self._event(ctx, "recherche_reference", None, order))
             if found is not None:
                 return Sent(
-                    {"entry_uuid": found.entry_uuid, "verified": True},
+                    {"entry_uuid": found, "verified": True},
                     note="Déjà présent dans le DMP (vérifié avant un nouvel envoi).",
+                    audit=tuple(trail),
+                )
+        replaces: str | None = None
+        if ctx.replaces_unique_id is not None:
+            try:
+                replaces = client.find_reference(ctx.ins, ctx.replaces_unique_id, actor=ctx.actor)
+            except DmpError as exc:
+                trail.append(self._event(ctx, "recherche_reference", exc, order))
+                return self._failure(exc, trail)
+            trail.append(self._event(ctx, "recherche_reference", None, order))
+            if replaces is None:
+                return Failed(
+                    "La version précédente de ce document n'est pas dans le DMP : la nouvelle "
+                    "version ne peut pas la remplacer.",
+                    code="RPLC_TARGET_ABSENT",
                     audit=tuple(trail),
                 )
         visibility = [Visibility(v) for v in order.parameters.get("visibility", [])]
         try:
             result = client.submit(
-                ctx.ins, ctx.content, actor=ctx.actor, visibility=visibility, access=NORMAL_ACCESS
+                ctx.ins,
+                ctx.content,
+                actor=ctx.actor,
+                replaces=replaces,
+                visibility=visibility,
+                access=NORMAL_ACCESS,
             )
         except DmpRejectedError as exc:
             if DUPLICATE_UNIQUE_ID in exc.codes:

@@ -239,3 +239,60 @@ with session_factory(make_engine({practice.url!r}))() as session:
     unique_id = run.stdout.strip()
     practice.worker().worker.run_once()
     assert practice.in_dmp(unique_id) == 1
+
+
+def test_a_new_version_replaces_the_previous_one_in_the_dmp(practice: Practice) -> None:
+    from dataclasses import replace
+
+    from esante.cda.build.vsm import build_vsm
+    from esante.cda.examples import vsm_content
+    from esante.cda.read import read_document
+
+    first_uid, first_order = _validate(practice, deferral=timedelta(0))
+    with practice.sessions() as session:
+        from esante.store import Document
+
+        v1 = session.scalar(select(Document.content).where(Document.unique_id == first_uid))
+    assert v1 is not None
+    read = read_document(v1)
+    header = replace(
+        read.header(), set_id=read.set_id or read.document_id, version=2, replaces=read.document_id
+    )
+    v2 = build_vsm(header, vsm_content(header.effective_time.date()))
+    with practice.sessions() as session:
+        done = validate_document(
+            session, v2.xml, patient_id=practice.patient("lola").id, deferral=timedelta(0)
+        )
+        session.commit()
+        second_order = done.orders[0].id
+        assert done.orders[0].after_order_id == first_order
+    second_uid = str(v2.document_id)
+    # the new version waits for the first one to be final, then replaces it
+    worker = practice.worker().worker
+    assert worker.run_once() == 2
+    assert _state(practice, second_order).state == "sent"
+    assert practice.dmp_status(second_uid) == "approved"
+    assert practice.dmp_status(first_uid) == "deprecated"
+
+
+def test_a_resend_after_a_lost_answer_asks_the_dmp_first(practice: Practice) -> None:
+    unique_id, order_id = _validate(practice, deferral=timedelta(0))
+    practice.worker().worker.run_once()
+    assert practice.in_dmp(unique_id) == 1
+    # As if the worker had died after the DMP stored it, before recording it.
+    with practice.sessions() as session:
+        order = session.get(SendOrder, order_id)
+        assert order is not None
+        order.state = "in_flight"
+        order.lease_owner = "dead-worker"
+        order.lease_expires_at = order.sent_at
+        session.commit()
+    practice.worker().worker.run_once()
+    order = _state(practice, order_id)
+    assert order.state == "sent"
+    assert order.attempts == 2
+    assert "vérifié" in (order.state_reason or "")
+    assert practice.in_dmp(unique_id) == 1
+    calls = practice.dmp_calls(unique_id)
+    assert [action for action, _, _ in calls] == ["TD2.1", "TD3.1:reference"]
+    assert all(outcome == "accepted" for _, outcome, _ in calls)
