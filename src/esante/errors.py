@@ -37,7 +37,8 @@ adds one branch of its own, defined next to the code that raises it::
      ├── OutboxError             (esante.outbox)       OrderStateError
      ├── AuditError              (esante.audit)        AuditChainError
      ├── WebError                (esante.web)          PortInUseError
-     └── SandboxError            (esante.sandbox)      SandboxDatabaseError, DmpRefusal
+     └── SandboxError            (esante.sandbox)      SandboxDatabaseError, DmpRefusal,
+                                                       MssSandboxError
 
 An error carries two texts because it has two readers: ``message`` is French and is
 meant for the clinician (it may be shown as is in the console or the CLI), while

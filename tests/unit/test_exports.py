@@ -13,8 +13,12 @@ def test_root_exports() -> None:
 def test_store_exports() -> None:
     assert esante.store.__all__ == sorted(esante.store.__all__)
     assert set(esante.store.__all__) == {
+        "AccessNoticeAcknowledgement",
+        "AuditChainHead",
+        "AuditRecord",
         "Base",
         "CareEpisode",
+        "ConsentDecision",
         "ConflictError",
         "Document",
         "IdentityStatusChange",
@@ -22,6 +26,8 @@ def test_store_exports() -> None:
         "NotFoundError",
         "Patient",
         "Practitioner",
+        "SendOrder",
+        "SendOrderEvent",
         "StoreError",
         "Structure",
         "current_revision",

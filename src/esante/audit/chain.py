@@ -21,7 +21,7 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
@@ -116,21 +116,35 @@ class AuditEvent:
 
 
 def canonical_at(at: datetime) -> str:
-    """The timestamp as hashed: UTC, microseconds, ISO 8601 (same on every backend)."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """The timestamp as hashed: UTC, microseconds, ISO 8601 (same on every backend).
+
+    ``2024-01-02T03:04:05.678901Z`` (the ``%Y-%m-%dT%H:%M:%S.%fZ`` form).
+    """
+    if at.tzinfo is not UTC:
+        at = at.astimezone(UTC)
+    return at.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def record_hash(previous_hash: str, values: dict[str, object]) -> str:
+# One encoder for every hash: json.dumps would build a new one per call (the verify walk
+# hashes millions of records).
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def record_hash(previous_hash: str, values: Mapping[str, object]) -> str:
     """SHA-256 of the previous hash and the canonical JSON of the hashed fields.
 
     ``values["at"]`` is a datetime or already the :func:`canonical_at` string (as in an
     exported extract).
     """
-    content = {name: values.get(name) for name in HASHED_FIELDS}
+    return _digest(previous_hash, {name: values.get(name) for name in HASHED_FIELDS})
+
+
+def _digest(previous_hash: str, content: dict[str, object]) -> str:
+    """The hash of ``content`` (exactly the hashed fields; ``at`` is canonicalised here)."""
     at = content["at"]
     if isinstance(at, datetime):
         content["at"] = canonical_at(at)
-    payload = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    payload = _CANONICAL_JSON.encode(content)
     return hashlib.sha256((previous_hash + payload).encode("utf-8")).hexdigest()
 
 
@@ -161,9 +175,7 @@ def _event_values(event: AuditEvent) -> dict[str, object]:
                 raise _refuse("caractère interdit.", f"{name} contains NUL", name)
         values[name] = value
     if values["channel"] not in CHANNELS:
-        raise _refuse(
-            "canal inconnu.", f"channel {event.channel!r} not in {CHANNELS}", "channel"
-        )
+        raise _refuse("canal inconnu.", f"channel {event.channel!r} not in {CHANNELS}", "channel")
     if values["outcome"] not in OUTCOMES:
         raise _refuse(
             "résultat inconnu.", f"outcome {event.outcome!r} not in {OUTCOMES}", "outcome"
@@ -193,9 +205,7 @@ def append(session: Session, event: AuditEvent) -> AuditRecord:
     digest = record_hash(previous_hash, values)
     record = AuditRecord(**values, previous_hash=previous_hash, hash=digest)
     session.add(record)
-    session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).values(hash=digest)
-    )
+    session.execute(update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).values(hash=digest))
     session.flush()
     return record
 
@@ -223,7 +233,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     if bumped is not None:
         return bumped
     row = {"id": _HEAD_ID, "sequence": 0, "hash": GENESIS}
-    dialect = session.get_bind().dialect.name
+    dialect = session.get_bind(AuditChainHead).dialect.name
     if dialect == "postgresql":
         session.execute(postgresql.insert(AuditChainHead).values(row).on_conflict_do_nothing())
     elif dialect == "sqlite":
@@ -271,6 +281,14 @@ class AuditEntry:
     def hashed_values(self) -> dict[str, object]:
         """The values :func:`record_hash` covers."""
         return {name: getattr(self, name) for name in HASHED_FIELDS}
+
+    def computed_hash(self, sequence: int | None = None) -> str:
+        """The hash of this entry's content, as :func:`record_hash` computes it — or as it
+        would be under another ``sequence`` number (to recognise a renumbered record)."""
+        content = self.hashed_values()
+        if sequence is not None:
+            content["sequence"] = sequence
+        return _digest(self.previous_hash, content)
 
     @classmethod
     def from_record(cls, record: AuditRecord) -> AuditEntry:

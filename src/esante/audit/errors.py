@@ -1,8 +1,8 @@
 """The audit branch of the exception tree::
 
-    EsanteError
-     └── AuditError                 (esante.audit) the access trace could not be written or read
-          └── AuditChainError       the hash chain is broken (altered, inserted or deleted record)
+EsanteError
+ └── AuditError                 (esante.audit) the access trace could not be written or read
+      └── AuditChainError       the hash chain is broken (altered, inserted or deleted record)
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from esante import __version__
 from esante.cli import (
+    audit,
     catalogue,
     cda,
     db,
@@ -67,6 +68,7 @@ app.add_typer(pki.app, name="pki")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(dmp.app, name="dmp")
 app.add_typer(outbox.app, name="outbox")
+app.add_typer(audit.app, name="audit")
 app.command("feed")(feed.feed)
 app.command("worker")(worker.worker)
 app.command("catalogue")(catalogue.catalogue)

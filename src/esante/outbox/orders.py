@@ -188,6 +188,11 @@ def count_by_state(session: Session) -> dict[str, int]:
 # --------------------------------------------------------------------------- user actions
 
 
+def _de(verb: str) -> str:
+    """French elision: « d'annuler », « de bloquer »."""
+    return f"d'{verb}" if verb[:1] in "aeéiouy" else f"de {verb}"
+
+
 def _transition(
     session: Session,
     order_id: int,
@@ -210,7 +215,7 @@ def _transition(
     current = order.state
     if current not in allowed_from:
         raise OrderStateError(
-            f"Impossible de {action} cet envoi : il est {STATE_LABELS.get(current, current)}.",
+            f"Impossible {_de(action)} cet envoi : il est {STATE_LABELS.get(current, current)}.",
             detail=f"order {order_id}: {action} needs state in {tuple(allowed_from)}, "
             f"is {current!r}",
             field="state",
@@ -226,7 +231,7 @@ def _transition(
     if done.rowcount != 1:  # type: ignore[attr-defined]
         session.expire(order)
         raise OrderStateError(
-            f"Impossible de {action} cet envoi : son état vient de changer.",
+            f"Impossible {_de(action)} cet envoi : son état vient de changer.",
             detail=f"order {order_id} left state {current!r} concurrently",
             field="state",
         )

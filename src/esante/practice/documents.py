@@ -34,6 +34,7 @@ from esante.outbox import DEFAULT_DEFERRAL, NewOrder, create_order
 from esante.practice.consent import ConsentRefusedError, check_feeding
 from esante.practice.errors import PracticeValidationError
 from esante.store import (
+    CareEpisode,
     ConflictError,
     Document,
     NotFoundError,
@@ -108,6 +109,14 @@ def validate_document(
             field="patient",
         )
     _check_patient(received, patient)
+    if episode_id is not None:
+        episode = session.get(CareEpisode, episode_id)
+        if episode is None or episode.patient_id != patient.id:
+            raise PracticeValidationError(
+                "Épisode de soins inconnu pour ce patient.",
+                detail=f"care episode {episode_id} not found for patient {patient.id}",
+                field="episode_id",
+            )
     author = _author(session, received, author_id)
     structure = author.structure
     document = _store(session, received, cda, patient, author, episode_id, now)

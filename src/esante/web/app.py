@@ -19,10 +19,13 @@ from esante.config import Settings
 from esante.store import make_engine, session_factory
 from esante.web.api import api_router
 from esante.web.api.errors import install_error_handlers
+from esante.web.api.routes import consent, documents, outbox
 
 DESCRIPTION = (
     "Service esante du logiciel de cabinet : patients (identité INS), professionnels de "
-    "santé et structures. Données de test uniquement en démonstration."
+    "santé et structures ; validation des documents et leur envoi au DMP / Mon espace "
+    "santé (envois différés, à bloquer ou annuler) ; consentement du patient et accès au "
+    "DMP. Données de test uniquement en démonstration."
 )
 
 
@@ -49,6 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = session_factory(engine)
     install_error_handlers(app)
     app.include_router(api_router())
+    for router in (documents.router, outbox.router, consent.router):
+        app.include_router(router)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -4,7 +4,10 @@
 
     EsanteError
      └── WebError              the service cannot start or serve
-          └── PortInUseError   the address/port to listen on is taken
+          ├── PortInUseError   the address/port to listen on is taken
+          └── RequestBodyError (esante.web.api.errors) a request body refused (422)
+               ├── BodyTooLargeError          over the size limit (413)
+               └── UnsupportedMediaTypeError  not a type the route reads (415)
 """
 
 from __future__ import annotations

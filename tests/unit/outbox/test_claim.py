@@ -48,7 +48,8 @@ def test_orders_inside_the_window_are_not_claimed(
     taken = claim(session, "w1", credentials=HOLD, now=NOW + timedelta(minutes=10))
     assert [o.idempotency_key for o in taken] == ["a"]
     assert taken[0].previous_state == "scheduled"
-    assert taken[0].attempts == 1 and not taken[0].is_retry
+    assert taken[0].attempts == 1
+    assert not taken[0].is_retry
 
 
 def test_blocked_cancelled_and_sent_orders_are_never_claimed(
@@ -104,8 +105,11 @@ def test_expired_lease_is_taken_again_and_marked_as_a_retry(
     assert not record(session, first[0], "dead", Sent(), policy=RetryPolicy(), now=NOW)
     assert record(session, again[0], "alive", Sent({"x": 1}), policy=RetryPolicy(), now=NOW)
     session.commit()
+    session.expire_all()  # the sessions keep loaded rows after a commit
     order = session.get(SendOrder, first[0].id)
-    assert order is not None and order.state == "sent" and order.sent_at == NOW
+    assert order is not None
+    assert order.state == "sent"
+    assert order.sent_at == NOW
 
 
 def test_transient_failure_backs_off_then_gives_up(

@@ -50,7 +50,7 @@ SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 HL7_NS = "urn:hl7-org:v3"
 GUARD_KEY = "esante-templateId-root"
 DEPTH_KEY = "esante-clinical-document"
-GUARDS_VERSION = "5"
+GUARDS_VERSION = "6"
 
 _OID_LITERAL = r"""(?:'([0-9A-Za-z.-]+)'|"([0-9A-Za-z.-]+)")"""
 _TEMPLATE_ID_ROOT = re.compile(
@@ -193,20 +193,43 @@ def _mode_rules(root: etree._Element) -> dict[str, list[etree._Element]]:
     return rules
 
 
+_CONTEXT_FUNCTION = re.compile(r"\b(?:position|last)\s*\(")
+
+
+def _uses_context_position(templates: list[etree._Element]) -> bool:
+    """Whether an expression of ``templates`` calls ``position()`` or ``last()``."""
+    return any(
+        _CONTEXT_FUNCTION.search(value)
+        for template in templates
+        for element in template.iter()
+        for value in element.attrib.values()
+    )
+
+
 def _guard_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -> int:
     guards: dict[str, list[str]] = {}
     for mode, templates in rules.items():
         roots = [required_template_root(t.get("match") or "", t.nsmap) for t in templates]
         if roots and all(r is not None for r in roots):
             guards[mode] = sorted({r for r in roots if r is not None})
+    whole_mode: dict[str, list[etree._Element]] = {}
+    for template in root.iterchildren(f"{{{XSL_NS}}}template"):
+        whole_mode.setdefault(template.get("mode") or "", []).append(template)
     added = 0
     for walk in list(root.iter(f"{{{XSL_NS}}}apply-templates")):
         walked = walk.get("mode")
         if walk.get("select") != "/" or walked not in guards:
             continue
         values = ", ".join("'" + value.replace("'", "''") + "'" for value in guards[walked])
+        anchors = f"key('{GUARD_KEY}', ({values}))/.."
+        if not _uses_context_position(whole_mode.get(walked, [])):
+            # walk only the subtrees that can hold a match, outermost first, in document
+            # order: every element that could match is visited once, in the same order
+            walk.set("select", f"outermost({anchors})")
+            added += 1
+            continue
         guard = etree.Element(f"{{{XSL_NS}}}if")
-        guard.set("test", f"exists(key('{GUARD_KEY}', ({values})))")
+        guard.set("test", f"exists({anchors})")
         guard.tail, walk.tail = walk.tail, None
         parent = walk.getparent()
         assert parent is not None
@@ -214,6 +237,135 @@ def _guard_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -
         guard.append(walk)
         added += 1
     return added
+
+
+_BOOLEAN_CALL = re.compile(r"(?:not|exists|empty|boolean)\s*\(")
+_COMPARISON = re.compile(r"!=|<=|>=|=(?!>)|<|>|(?<![\w.:-])(?:eq|ne|lt|le|gt|ge|is)(?![\w.:-])")
+_REFUSED = re.compile(r"\$|=>|!(?!=)")
+_LOW_PRECEDENCE = re.compile(r"(?<![\w.:-])(?:if|then|else|return|satisfies|let)(?![\w.:-])")
+_PATH_STEP = re.compile(
+    r"\s*(?:\.\.?|\*|@?(?:[A-Za-z_][\w.-]*:)?(?:[A-Za-z_][\w.-]*|\*)"
+    r"|(?:self|child|parent|ancestor|ancestor-or-self|descendant|descendant-or-self|attribute)"
+    r"::(?:[A-Za-z_][\w.-]*:)?(?:[A-Za-z_][\w.-]*|\*))\s*"
+)
+
+
+def _closing_paren(text: str, start: int) -> int:
+    """Index of the ``)`` closing the ``(`` at ``start`` (literals blanked beforehand)."""
+    depth = 0
+    for i in range(start, len(text)):
+        if text[i] in "([":
+            depth += 1
+        elif text[i] in ")]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def boolean_predicate(predicate: str) -> bool:
+    """Whether ``predicate`` is surely a boolean filter, never a positional one.
+
+    A predicate whose value is a number selects by position (``*[1]``), so its order
+    among the predicates of a step matters; a boolean or node-set value does not. Only
+    what is recognised for sure counts: a top-level ``and``/``or`` or comparison, a call
+    of ``not``/``exists``/``empty``/``boolean`` spanning the whole predicate, or a plain
+    path (nodes). ``position()``, ``last()``, variables, sequences and conditionals are
+    refused outright.
+    """
+    blanked, depths = _depths(predicate)
+    if _CONTEXT_FUNCTION.search(blanked) or _REFUSED.search(blanked):
+        return False
+    top = "".join(c if d == 0 else " " for c, d in zip(blanked, depths, strict=True))
+    if "," in top or _LOW_PRECEDENCE.search(top):
+        return False
+    if any(word in ("and", "or") for _, _, word in _top_level_tokens(blanked)):
+        return True
+    if _COMPARISON.search(top):
+        return True
+    text = blanked.strip()
+    call = _BOOLEAN_CALL.match(text)
+    if call is not None:
+        return _closing_paren(text, call.end() - 1) == len(text) - 1
+    if "(" in top:
+        return False
+    path = "".join(top.split("[")).strip()
+    return bool(path) and all(
+        not step or _PATH_STEP.fullmatch(step)
+        for part in path.split("|")
+        for step in part.split("/")
+    )
+
+
+def parent_chain(pattern: str, namespaces: Mapping[str | None, str]) -> str | None:
+    """A cheap necessary condition on the last step of a child-only path pattern.
+
+    ``//cda:ClinicalDocument[...]/cda:author/*[not(...)]`` ->
+    ``parent::Q{urn:hl7-org:v3}author/parent::Q{urn:hl7-org:v3}ClinicalDocument``: the
+    names of the ancestors the pattern requires, up to the first ``//``. None when the
+    pattern is not such a path, or when putting the condition first among the last
+    step's predicates could change its meaning (a predicate that is not surely boolean).
+    """
+    if any(word == "|" for _, _, word in _top_level_tokens(pattern)):
+        return None
+    steps = _steps(pattern.strip())
+    last = steps[-1]
+    match = _NAME_STEP.fullmatch(last.split("[", 1)[0].strip())
+    if match is None or not last.strip():
+        return None
+    predicates = _predicates(last)
+    if not all(boolean_predicate(p) for p in predicates):
+        return None
+    if match.group("name") != "*" and not predicates:
+        return None  # a bare name test is already what Saxon checks first
+    chain: list[str] = []
+    for step in reversed(steps[:-1]):
+        match = _NAME_STEP.fullmatch(step.split("[", 1)[0].strip())
+        if not step.strip() or match is None:  # the root, a '//' or anything else: stop
+            break
+        prefix, name = match.group("prefix"), match.group("name")
+        if name == "*":
+            if prefix:
+                break
+            chain.append("parent::*")
+            continue
+        uri = namespaces.get(prefix) if prefix else ""
+        if uri is None:
+            break
+        chain.append(f"parent::Q{{{uri}}}{name}")
+    return "/".join(chain) or None
+
+
+def _check_parents_first(root: etree._Element) -> int:
+    """Put :func:`parent_chain` first among the predicates of the rules' last step.
+
+    A rule ending in ``*[not(self::a | self::b ...)]`` is tried on every element the
+    mode visits, and Saxon evaluates the step's own predicates before looking at the
+    parent: the big union runs for every element of the header. Checking the parent
+    names first rejects almost every element at once. The condition is implied by the
+    pattern (it matches the same nodes), and the rules keep their explicit priority.
+    """
+    if root.get("xpath-default-namespace") is not None:
+        return 0
+    changed = 0
+    for template in root.iterchildren(f"{{{XSL_NS}}}template"):
+        match = template.get("match")
+        if (
+            match is None
+            or not template.get("mode")
+            or template.get("priority") in (None, "-1", "-2")
+            or template.get("xpath-default-namespace") is not None
+        ):
+            continue
+        chain = parent_chain(match, template.nsmap)
+        if chain is None:
+            continue
+        steps = _steps(match)
+        name, bracket, rest = steps[-1].partition("[")
+        steps[-1] = f"{name}[{chain}]{bracket}{rest}"
+        template.set("match", "/".join(steps))
+        changed += 1
+    return changed
 
 
 def _prune_deep_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -> int:
@@ -303,4 +455,5 @@ def add_guards(xslt: str) -> tuple[str, int]:
     if pruned:
         _add_key(root, DEPTH_KEY, f"Q{{{HL7_NS}}}ClinicalDocument", "1")
     dropped = _drop_idle_walks(root)
-    return etree.tostring(root, encoding="unicode"), guarded + pruned + dropped
+    reordered = _check_parents_first(root)
+    return etree.tostring(root, encoding="unicode"), guarded + pruned + dropped + reordered

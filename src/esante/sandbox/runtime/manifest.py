@@ -18,18 +18,43 @@ that the directory can be moved or mounted elsewhere::
       "pki": {"directory": "pki", "ca": "pki/ca.pem",
               "authentication": {"certificate": "pki/auth.pem", "key": "pki/auth.key"},
               "signature": {"certificate": "pki/sign.pem", "key": "pki/sign.key"},
-              "structure_id": "499900000000001", "structure_name": "…"}
+              "structure_id": "499900000000001", "structure_name": "…"},
+      "mes": {"url": "http://127.0.0.1:40124"},
+      "mss": {
+        "smtp": {"host": "127.0.0.1", "port": 40125, "tls": "starttls"},
+        "imap": {"host": "127.0.0.1", "port": 40126, "tls": "implicit"},
+        "ca": "pki/ca.pem",
+        "max_message_bytes": 20971520,
+        "auto_mdn": true,
+        "access_tokens": {"issuer": "https://…", "public_key": "mss/psc-signing.pub.pem"},
+        "mailboxes": [
+          {"address": "francois.perrin@cabinet-du-parc.mssante.fr", "kind": "personal",
+           "display_name": "Dr François PERRIN", "imap_user": "…", "password": "…",
+           "id_nat_ps": "8…", "id_nat_struct": "…",
+           "access_token": "eyJ…", "access_token_expires": "2026-01-02T10:00:00+00:00"},
+          {"address": "secretariat@cabinet-du-parc.mssante.fr", "kind": "organisational",
+           "display_name": "…", "imap_user": "…", "password": "…", "id_nat_struct": "…",
+           "certificate": "mss/certs/secretariat@….pem", "key": "mss/certs/secretariat@….key"},
+          {"address": "…@patient.mssante.fr", "kind": "patient", "patient_ins": "…", …}
+        ]
+      }
     }
 
-The MSSanté, INSi and Pro Santé Connect parts will be added as more services join.
-The database URL is written as given (the admin CLI connects with it), so the file is
-created readable by its owner only (0600), like the private keys beside it.
+``mes`` and ``mss`` are absent when those services are off; readers of an older file
+without them get ``None``. Mailbox kinds: ``personal`` (SMTP/IMAP with the access token,
+SASL XOAUTH2; IMAP password too), ``organisational`` and ``application`` (TLS client
+certificate; IMAP password too), ``patient`` (IMAP password). The INSi and Pro Santé
+Connect parts will be added as more services join.
+The database URL and the mailbox passwords and tokens are written as given (the admin CLI
+and the clients use them), so the file is created readable by its owner only (0600), like
+the private keys beside it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +90,45 @@ class DmpService:
 
 
 @dataclass(frozen=True)
+class MssMailboxEntry:
+    """One mailbox of the MSSanté sandbox and how to reach it (paths absolute)."""
+
+    address: str
+    kind: str
+    display_name: str
+    imap_user: str
+    password: str | None = None
+    certificate: Path | None = None
+    key: Path | None = None
+    access_token: str | None = None
+    access_token_expires: datetime | None = None
+    id_nat_ps: str | None = None
+    id_nat_struct: str | None = None
+    patient_ins: str | None = None
+
+
+@dataclass(frozen=True)
+class MssService:
+    """Where the MSSanté sandbox listens (SMTP with STARTTLS, IMAP over TLS), its mailboxes."""
+
+    smtp_host: str
+    smtp_port: int
+    imap_host: str
+    imap_port: int
+    ca: Path
+    max_message_bytes: int
+    auto_mdn: bool
+    token_issuer: str
+    token_public_key: Path | None
+    mailboxes: tuple[MssMailboxEntry, ...] = ()
+
+    def mailbox(self, address: str) -> MssMailboxEntry | None:
+        """The entry of ``address`` (any case), or None."""
+        wanted = address.strip().lower()
+        return next((m for m in self.mailboxes if m.address == wanted), None)
+
+
+@dataclass(frozen=True)
 class SandboxManifest:
     """The content of ``sandbox.json``, paths resolved against its directory."""
 
@@ -75,6 +139,7 @@ class SandboxManifest:
     dmp: DmpService
     pki: ClientPki
     mes_url: str | None = None
+    mss: MssService | None = None
 
     @property
     def path(self) -> Path:
@@ -120,6 +185,8 @@ def write_manifest(manifest: SandboxManifest) -> Path:
     }
     if manifest.mes_url:
         document["mes"] = {"url": manifest.mes_url}
+    if manifest.mss is not None:
+        document["mss"] = _mss_document(manifest.mss, rel)
     target = manifest.path
     temporary = target.with_suffix(".json.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -182,13 +249,92 @@ def read_manifest(directory: Path) -> SandboxManifest:
                 structure_name=str(pki["structure_name"]),
             ),
             mes_url=str(document["mes"]["url"]) if "mes" in document else None,
+            mss=_read_mss(document["mss"], resolve) if "mss" in document else None,
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SandboxNotFoundError(
             "Description du bac à sable (sandbox.json) incomplète.",
             detail=f"missing or invalid entry {exc} in {path}",
             field=str(path),
         ) from exc
+
+
+def _mss_document(mss: MssService, rel: Callable[[Path], str]) -> dict[str, Any]:
+    mailboxes = []
+    for entry in mss.mailboxes:
+        item: dict[str, Any] = {
+            "address": entry.address,
+            "kind": entry.kind,
+            "display_name": entry.display_name,
+            "imap_user": entry.imap_user,
+        }
+        optional: dict[str, Any] = {
+            "password": entry.password,
+            "certificate": rel(entry.certificate) if entry.certificate else None,
+            "key": rel(entry.key) if entry.key else None,
+            "access_token": entry.access_token,
+            "access_token_expires": (
+                entry.access_token_expires.isoformat() if entry.access_token_expires else None
+            ),
+            "id_nat_ps": entry.id_nat_ps,
+            "id_nat_struct": entry.id_nat_struct,
+            "patient_ins": entry.patient_ins,
+        }
+        item.update({k: v for k, v in optional.items() if v is not None})
+        mailboxes.append(item)
+    return {
+        "smtp": {"host": mss.smtp_host, "port": mss.smtp_port, "tls": "starttls"},
+        "imap": {"host": mss.imap_host, "port": mss.imap_port, "tls": "implicit"},
+        "ca": rel(mss.ca),
+        "max_message_bytes": mss.max_message_bytes,
+        "auto_mdn": mss.auto_mdn,
+        "access_tokens": {
+            "issuer": mss.token_issuer,
+            "public_key": rel(mss.token_public_key) if mss.token_public_key else None,
+        },
+        "mailboxes": mailboxes,
+    }
+
+
+def _read_mss(document: Any, resolve: Callable[[str], Path]) -> MssService:
+    def optional_path(value: Any) -> Path | None:
+        return resolve(str(value)) if value else None
+
+    def optional_text(value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    entries = []
+    for item in document.get("mailboxes", []):
+        expires = item.get("access_token_expires")
+        entries.append(
+            MssMailboxEntry(
+                address=str(item["address"]),
+                kind=str(item["kind"]),
+                display_name=str(item.get("display_name", "")),
+                imap_user=str(item.get("imap_user", item["address"])),
+                password=optional_text(item.get("password")),
+                certificate=optional_path(item.get("certificate")),
+                key=optional_path(item.get("key")),
+                access_token=optional_text(item.get("access_token")),
+                access_token_expires=datetime.fromisoformat(expires) if expires else None,
+                id_nat_ps=optional_text(item.get("id_nat_ps")),
+                id_nat_struct=optional_text(item.get("id_nat_struct")),
+                patient_ins=optional_text(item.get("patient_ins")),
+            )
+        )
+    tokens = document.get("access_tokens", {})
+    return MssService(
+        smtp_host=str(document["smtp"]["host"]),
+        smtp_port=int(document["smtp"]["port"]),
+        imap_host=str(document["imap"]["host"]),
+        imap_port=int(document["imap"]["port"]),
+        ca=resolve(str(document["ca"])),
+        max_message_bytes=int(document["max_message_bytes"]),
+        auto_mdn=bool(document.get("auto_mdn", True)),
+        token_issuer=str(tokens.get("issuer", "")),
+        token_public_key=optional_path(tokens.get("public_key")),
+        mailboxes=tuple(entries),
+    )
 
 
 def remove_manifest(directory: Path) -> None:

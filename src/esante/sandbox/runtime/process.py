@@ -10,10 +10,14 @@
 3. the DMP on loopback (a free port unless one is given) with mutual TLS: TLS 1.2
    (the DMP's maximum), the DMP's cipher suites, a client certificate issued by the
    sandbox CA required;
-4. once a TLS request with the client certificate has been answered, ``DIR/sandbox.json``
+4. the Mon espace santé patient page (``mes``) and the MSSanté operator (``mss``): SMTP
+   submission with STARTTLS and IMAP over TLS (:mod:`~esante.sandbox.runtime.mss_server`),
+   its demo mailboxes, their passwords, certificates and access tokens kept in
+   ``DIR/mss`` (:mod:`esante.sandbox.mss`);
+5. once a TLS request with the client certificate has been answered, ``DIR/sandbox.json``
    (:mod:`~esante.sandbox.runtime.manifest`) tells clients where everything is.
 
-:meth:`RunningSandbox.close` stops the server (requests in progress finish), releases
+:meth:`RunningSandbox.close` stops the servers (requests in progress finish), releases
 the database and removes ``sandbox.json``. :func:`run_sandbox` does all of it in the
 foreground until SIGINT or SIGTERM.
 
@@ -50,16 +54,20 @@ from esante.sandbox.dmp import (
 )
 from esante.sandbox.dmp.http import DmpHttpApp
 from esante.sandbox.dmp.soap import DEFAULT_BASE_PATH, EndpointOptions
+from esante.sandbox.mss import DEFAULT_MAX_MESSAGE_BYTES, MssOperator, OperatorOptions
 from esante.sandbox.runtime.errors import SandboxRuntimeError
 from esante.sandbox.runtime.manifest import (
     ClientPki,
     DmpService,
+    MssMailboxEntry,
+    MssService,
     SandboxManifest,
     now_utc,
     remove_manifest,
     write_manifest,
 )
 from esante.sandbox.runtime.mes_server import MesServer
+from esante.sandbox.runtime.mss_server import MssServer, mss_tls_context
 from esante.sandbox.runtime.seeding import SeedReport, seed_demo
 from esante.sandbox.runtime.server import (
     HttpApp,
@@ -76,6 +84,7 @@ logger = logging.getLogger("esante.sandbox")
 
 PKI_DIRECTORY = "pki"
 DATABASE_FILE = "dmp.db"
+MSS_DIRECTORY = "mss"
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,11 @@ class SandboxOptions:
     workers: int = 1
     mes: bool = True
     mes_port: int = 0
+    mss: bool = True
+    smtp_port: int = 0
+    imap_port: int = 0
+    mss_max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    mss_auto_mdn: bool = True
 
     @property
     def effective_database_url(self) -> str:
@@ -140,6 +154,7 @@ class RunningSandbox:
         seeded: SeedReport | None,
         workers: WorkerPool | None = None,
         mes: MesServer | None = None,
+        mss: MssServer | None = None,
     ):
         self.manifest = manifest
         self.server = server
@@ -148,6 +163,7 @@ class RunningSandbox:
         self.seeded = seeded
         self.workers = workers
         self.mes = mes
+        self.mss = mss
         self._closed = False
 
     def close(self) -> None:
@@ -161,6 +177,8 @@ class RunningSandbox:
                 self.workers.close()
             if self.mes is not None:
                 self.mes.close()
+            if self.mss is not None:
+                self.mss.close()
             self.server.close()
         finally:
             self.engine.dispose()
@@ -209,6 +227,7 @@ def start_sandbox(
     workers: WorkerPool | None = None
     server: HttpsServer | None = None
     mes: MesServer | None = None
+    mss: MssServer | None = None
     try:
         upgrade(engine)
         sessions = session_factory(engine)
@@ -235,7 +254,13 @@ def start_sandbox(
             step("Page Mon espace santé")
             mes = MesServer(sessions, bind(options.host, options.mes_port))
             mes.start()
+        if options.mss:
+            step("Messagerie MSSanté (SMTP, IMAP)")
+            mss = mss_server(options, pki)
+            mss.start()
     except BaseException:
+        if mss is not None:
+            mss.close()
         if mes is not None:
             mes.close()
         if workers is not None:
@@ -259,8 +284,9 @@ def start_sandbox(
         ),
         pki=client_pki(pki),
         mes_url=mes.url if mes is not None else None,
+        mss=mss_service(mss, pki) if mss is not None else None,
     )
-    running = RunningSandbox(manifest, server, engine, app, seeded, workers, mes)
+    running = RunningSandbox(manifest, server, engine, app, seeded, workers, mes, mss)
     try:
         _check_ready(manifest, app.base_path)
         write_manifest(manifest)
@@ -292,6 +318,60 @@ def dmp_server(
     )
     server = HttpsServer(dmp_http(app), context, sock=sock, max_connections=options.max_connections)
     return app, server
+
+
+def mss_server(options: SandboxOptions, pki: Pki) -> MssServer:
+    """The MSSanté operator (kept in ``DIR/mss``) and its (not yet started) servers."""
+    operator = MssOperator.prepare(
+        options.directory / MSS_DIRECTORY,
+        ca=pki.ca,
+        options=OperatorOptions(
+            max_message_bytes=options.mss_max_message_bytes, auto_mdn=options.mss_auto_mdn
+        ),
+    )
+    smtp_sock = bind(options.host, options.smtp_port)
+    try:
+        imap_sock = bind(options.host, options.imap_port)
+    except BaseException:
+        smtp_sock.close()
+        raise
+    return MssServer(operator, smtp_sock, imap_sock, mss_tls_context(pki))
+
+
+def mss_service(server: MssServer, pki: Pki) -> MssService:
+    """What ``sandbox.json`` says of the MSSanté operator."""
+    operator = server.operator
+    entries = []
+    for mailbox in operator.directory.mailboxes():
+        certificate = mailbox.certificate
+        entries.append(
+            MssMailboxEntry(
+                address=mailbox.address,
+                kind=mailbox.kind.value,
+                display_name=mailbox.display_name,
+                imap_user=mailbox.imap_user,
+                password=mailbox.password,
+                certificate=certificate.certificate if certificate else None,
+                key=certificate.key if certificate else None,
+                access_token=operator.access_token(mailbox.address),
+                access_token_expires=operator.access_token_expiry(mailbox.address),
+                id_nat_ps=mailbox.id_nat_ps,
+                id_nat_struct=mailbox.id_nat_struct,
+                patient_ins=mailbox.patient_ins,
+            )
+        )
+    return MssService(
+        smtp_host=str(server.smtp_host),
+        smtp_port=int(server.smtp_port),
+        imap_host=str(server.imap_host),
+        imap_port=int(server.imap_port),
+        ca=pki.ca.certificate,
+        max_message_bytes=operator.options.max_message_bytes,
+        auto_mdn=operator.options.auto_mdn,
+        token_issuer=operator.tokens.issuer,
+        token_public_key=operator.public_key,
+        mailboxes=tuple(entries),
+    )
 
 
 def client_pki(pki: Pki) -> ClientPki:

@@ -56,7 +56,8 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
             op = item.get(method)
             if op is None:
                 continue
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            content = op.get("requestBody", {}).get("content", {})
+            body = content.get("application/json") or content.get("application/xml") or {}
             groups.setdefault((op.get("tags") or ["autres"])[0], []).append(
                 {
                     "method": method.upper(),

@@ -10,6 +10,10 @@ the HTTP status is the first match of the exception's class hierarchy in
 :data:`STATUS_BY_ERROR` (as Starlette finds handlers), so a new branch of the tree gets a
 sensible status without touching this module. Pydantic's request validation errors are
 rewritten in French with the field at fault; unknown routes and methods too.
+
+Some refusals also carry a stable ``code`` (:data:`CODE_BY_ERROR`) for a client to act
+on without parsing the message: ``access_notice_required`` tells it to show the DMP
+access notice and retry once it is acknowledged.
 """
 
 from __future__ import annotations
@@ -23,24 +27,61 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from esante.cda.errors import CdaError
 from esante.demo import DemoError
 from esante.errors import ConfigError, EsanteError
 from esante.identity.errors import IdentityError
-from esante.practice.errors import PracticeValidationError
+from esante.outbox.errors import OrderStateError, OutboxError
+from esante.practice.errors import (
+    AccessNoticeRequiredError,
+    ConsentError,
+    ConsentRefusedError,
+    PracticeValidationError,
+)
+from esante.safexml import XmlError
 from esante.store.errors import ConflictError, NotFoundError, StoreError
+from esante.web.errors import WebError
 
 logger = logging.getLogger("esante.web")
+
+
+class RequestBodyError(WebError):
+    """The request body is refused before reaching a service (empty, unreadable)."""
+
+
+class BodyTooLargeError(RequestBodyError):
+    """The request body is larger than the route accepts (HTTP 413)."""
+
+
+class UnsupportedMediaTypeError(RequestBodyError):
+    """The request body is not of a type the route reads (HTTP 415)."""
+
 
 STATUS_BY_ERROR: dict[type[EsanteError], int] = {
     NotFoundError: 404,
     DemoError: 404,
     ConflictError: 409,
+    OrderStateError: 409,
+    OutboxError: 409,
+    ConsentError: 403,
     PracticeValidationError: 422,
     IdentityError: 422,
+    CdaError: 422,
+    XmlError: 422,
+    BodyTooLargeError: 413,
+    UnsupportedMediaTypeError: 415,
+    RequestBodyError: 422,
     StoreError: 503,
     ConfigError: 500,
     EsanteError: 400,
 }
+
+CODE_BY_ERROR: dict[type[EsanteError], str] = {
+    AccessNoticeRequiredError: "access_notice_required",
+    ConsentRefusedError: "consent_refused",
+}
+"""Stable machine-readable codes, added to the error body as ``code`` (first match of the
+exception's class hierarchy; no code for the other errors)."""
 
 _HTTP_MESSAGES = {
     404: "Adresse introuvable sur ce service.",
@@ -56,17 +97,28 @@ def status_for(exc: EsanteError) -> int:
     return 400  # pragma: no cover - EsanteError itself is in the table
 
 
+def code_for(exc: EsanteError) -> str | None:
+    """The machine-readable code of an esante error, if its class has one."""
+    for cls in type(exc).__mro__:
+        if cls in CODE_BY_ERROR:
+            return CODE_BY_ERROR[cls]
+    return None
+
+
 def error_body(
     message: str,
     *,
     field: str | None = None,
     detail: str | None = None,
     errors: list[dict[str, Any]] | None = None,
+    code: str | None = None,
 ) -> dict[str, Any]:
     """The JSON body of every error answer."""
     body: dict[str, Any] = {"message": message, "field": field, "detail": detail}
     if errors is not None:
         body["errors"] = errors
+    if code is not None:
+        body["code"] = code
     return body
 
 
@@ -130,7 +182,8 @@ async def _esante_error(_request: Request, exc: Exception) -> JSONResponse:
     if status >= 500:
         logger.error("esante error %s (HTTP %d)", type(exc).__name__, status)
     return JSONResponse(
-        error_body(exc.message, field=exc.field, detail=exc.detail), status_code=status
+        error_body(exc.message, field=exc.field, detail=exc.detail, code=code_for(exc)),
+        status_code=status,
     )
 
 

@@ -1,0 +1,173 @@
+"""The patient's say on the DMP / Mon espace santé, DMP access decisions, the access notice.
+
+A refused access is an answer the law wants kept: :func:`authorize_consultation` traces
+the refusal in the request's session before raising, and this route commits that session
+before letting the error become a 403. The session holds nothing else at that point (the
+route only read before), so the commit keeps exactly the trace of the refusal.
+
+Every refusal body carries a ``code``: ``access_notice_required`` (show the notice of
+``/api/practitioners/{id}/dmp-notice``, have it acknowledged, retry) or
+``consent_refused``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
+
+from esante.practice import (
+    NOTICE_BUTTON_TEXT,
+    NOTICE_TEXT,
+    NOTICE_VERSION,
+    ConsentError,
+    acknowledge_notice,
+    authorize_consultation,
+    consent_history,
+    consent_state,
+    notice_due,
+    notice_due_at,
+    record_consent,
+)
+from esante.web.api.deps import SessionDep
+from esante.web.api.schemas.common import INVALID, NOT_FOUND
+from esante.web.api.schemas.consent import (
+    AccessIn,
+    AccessPublic,
+    ConsentErrorPublic,
+    ConsentIn,
+    ConsentPublic,
+    ConsentStatePublic,
+    NoticePublic,
+)
+
+router = APIRouter(prefix="/api", tags=["consentement et accès au DMP"], responses=INVALID)
+
+REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {
+        "model": ConsentErrorPublic,
+        "description": "Accès refusé par les règles de consentement (refus tracé)",
+    },
+}
+
+
+@router.get(
+    "/patients/{patient_id}/consent",
+    response_model=ConsentPublic,
+    summary="Consentement du patient au DMP",
+    description=(
+        "Où en est le patient : informé, opposition ou non à l'alimentation, consentement "
+        "à la consultation ; et toutes ses décisions, de la plus ancienne à la plus récente. "
+        "Sans décision enregistrée : alimentation permise, consultation non."
+    ),
+    response_description="L'état et l'historique",
+    responses=NOT_FOUND,
+)
+def read_consent(patient_id: int, session: SessionDep) -> ConsentPublic:
+    return ConsentPublic(
+        state=ConsentStatePublic.of(consent_state(session, patient_id)),
+        history=[ConsentStatePublic.of(s) for s in consent_history(session, patient_id)],
+    )
+
+
+@router.post(
+    "/patients/{patient_id}/consent",
+    response_model=ConsentStatePublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Enregistrer la décision du patient",
+    description=(
+        "Ce que le patient (ou son représentant légal) a dit, après information : "
+        "opposition ou non à l'alimentation, consentement à la consultation (case jamais "
+        "pré-cochée ; gardé d'un épisode à l'autre jusqu'au retrait). Une opposition retire "
+        "le consentement. La décision est tracée. 422 si le patient consent sans avoir été "
+        "informé, ou consent en s'opposant."
+    ),
+    response_description="Le nouvel état",
+    responses=NOT_FOUND,
+)
+def record(patient_id: int, body: ConsentIn, session: SessionDep) -> ConsentStatePublic:
+    state = record_consent(
+        session,
+        patient_id,
+        informed=body.informed,
+        feeding=body.feeding,
+        consultation_consent=body.consultation_consent,
+        by_practitioner_id=body.by_practitioner_id,
+        episode_id=body.episode_id,
+        by_legal_representative=body.by_legal_representative,
+        note=body.note,
+    )
+    session.commit()
+    return ConsentStatePublic.of(state)
+
+
+@router.post(
+    "/patients/{patient_id}/dmp-access",
+    response_model=AccessPublic,
+    summary="Demander l'accès au DMP du patient",
+    description=(
+        "À demander avant toute consultation du DMP / Mon espace santé. Mode normal : "
+        "consentement du patient requis. Bris de glace : urgence, motif de 10 caractères au "
+        "moins. Centre 15 : régulation. L'avertissement d'accès doit avoir été validé dans "
+        "les 180 derniers jours. Accord ou refus, la décision est tracée. Refus : 403 avec "
+        "code « access_notice_required » (afficher l'avertissement) ou « consent_refused »."
+    ),
+    response_description="L'accès accordé, avec le mode et le motif à utiliser",
+    responses={**NOT_FOUND, **REFUSED},
+)
+def dmp_access(patient_id: int, body: AccessIn, session: SessionDep) -> AccessPublic:
+    try:
+        access = authorize_consultation(
+            session, patient_id, body.practitioner_id, mode=body.mode, reason=body.reason
+        )
+    except ConsentError:
+        session.commit()  # keep the trace of the refusal, then answer 403
+        raise
+    session.commit()
+    return AccessPublic.of(access)
+
+
+def _notice(session: Session, practitioner_id: int) -> NoticePublic:
+    due = notice_due(session, practitioner_id)
+    return NoticePublic(
+        practitioner_id=practitioner_id,
+        due=due,
+        due_at=notice_due_at(session, practitioner_id),
+        version=NOTICE_VERSION,
+        text=NOTICE_TEXT,
+        button=NOTICE_BUTTON_TEXT,
+    )
+
+
+@router.get(
+    "/practitioners/{practitioner_id}/dmp-notice",
+    response_model=NoticePublic,
+    summary="Avertissement d'accès au DMP",
+    description=(
+        "Faut-il afficher l'avertissement d'accès au DMP / Mon espace santé à ce "
+        "professionnel (jamais validé, ou validé il y a plus de 180 jours) ; son texte et "
+        "celui du bouton « J'ai compris »."
+    ),
+    response_description="L'avertissement et son échéance",
+    responses=NOT_FOUND,
+)
+def read_notice(practitioner_id: int, session: SessionDep) -> NoticePublic:
+    return _notice(session, practitioner_id)
+
+
+@router.post(
+    "/practitioners/{practitioner_id}/dmp-notice",
+    response_model=NoticePublic,
+    summary="Valider l'avertissement d'accès au DMP (« J'ai compris »)",
+    description=(
+        "Enregistre que le professionnel a lu l'avertissement et cliqué sur « J'ai "
+        "compris » ; valable 180 jours. L'acceptation est tracée."
+    ),
+    response_description="L'avertissement, validé",
+    responses=NOT_FOUND,
+)
+def acknowledge(practitioner_id: int, session: SessionDep) -> NoticePublic:
+    acknowledge_notice(session, practitioner_id)
+    session.commit()
+    return _notice(session, practitioner_id)
