@@ -42,6 +42,9 @@ Configuration (environment variables):
                        clinician may block or cancel them [default: 600]
   ESANTE_FEED_AUTH     how DMP feeding authenticates: indirecte (the structure's
                        certificate) | directe (the author's CPS) [default: indirecte]
+  ESANTE_MSS_PRODUCT_REFERENCE  X-MSS-NIL of the messages sent [default: ESANTE-BAC-A-SABLE]
+  ESANTE_PMI_ADDRESS   MSSanté address the CS9/CS24 certificates go to
+                       [default: certificatsdesante@plateformecse.mssante.fr]
 """
 
 DEFAULT_KIT = Path("../shared/cisis-kit")
@@ -61,6 +64,8 @@ class Settings(BaseSettings):
     env: Literal["development", "production"] = "development"
     deferral_seconds: int = Field(default=600, ge=0, le=7 * 24 * 3600)
     feed_auth: Literal["indirecte", "directe"] = "indirecte"
+    mss_product_reference: str = Field(default="ESANTE-BAC-A-SABLE", min_length=1)
+    pmi_address: str | None = Field(default=None, description="PMI platform mailbox")
 
     @property
     def effective_database_url(self) -> str:

@@ -13,14 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from esante.mss import MssClient
 
 from esante import __version__
 from esante.cli.sandbox import load_manifest
 from esante.outbox import (
     DEFAULT_CREDENTIALS,
     ClaimedOrder,
+    Handler,
     OutboxError,
     Outcome,
     RetryPolicy,
@@ -76,10 +81,12 @@ def build_worker(
     worker_id: str | None = None,
     idle_sleep_s: float = 0.5,
     after_handle: Callable[[ClaimedOrder, Outcome], None] | None = None,
+    product_reference: str = "ESANTE-BAC-A-SABLE",
 ) -> WorkerSetup:
     """A worker on ``database_url`` sending to the DMP of the sandbox in ``sandbox``."""
     from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
     from esante.outbox.dmp import CredentialRing, DmpCredential, DmpSender
+    from esante.outbox.mss import MssSender, MssSettings
     from esante.transport import HttpsTransport, TlsConfig
     from esante.xds import Code
 
@@ -107,9 +114,16 @@ def build_worker(
     engine = make_engine(database_url)
     sessions = session_factory(engine)
     sender = DmpSender(sessions, ring)
+    handlers: dict[str, Handler] = {"dmp_submit": sender, "dmp_delete": sender}
+    if manifest.mss is not None and sandbox is not None:
+        handlers["mss_send"] = MssSender(
+            sessions,
+            _sandbox_mailboxes(Path(manifest.directory)),
+            MssSettings(product_reference, LPS_OID, Code(*ACTIVITY)),
+        )
     worker = Worker(
         sessions,
-        {"dmp_submit": sender, "dmp_delete": sender},
+        handlers,
         credentials=ring.keys,
         policy=policy,
         worker_id=worker_id,
@@ -117,3 +131,24 @@ def build_worker(
         after_handle=after_handle,
     )
     return WorkerSetup(worker, engine, [transport])
+
+
+def _sandbox_mailboxes(directory: Path) -> Callable[[str], MssClient | None]:
+    """Sender mailboxes of the sandbox: each one's client, authenticated by its client
+    certificate (organisational mailboxes) or its access token (personal ones)."""
+    from esante.mss import MssClient, MssError, from_sandbox_manifest
+
+    clients: dict[str, MssClient | None] = {}
+
+    def client_for(address: str) -> MssClient | None:
+        key = address.strip().lower()
+        if key not in clients:
+            try:
+                endpoints, credentials = from_sandbox_manifest(directory, key)
+            except MssError:
+                clients[key] = None
+            else:
+                clients[key] = MssClient(endpoints, credentials)
+        return clients[key]
+
+    return client_for

@@ -111,6 +111,7 @@ def feed(
                         deferral=deferral,
                         historical=historical,
                         feed_auth=settings.feed_auth,
+                        pmi_address=settings.pmi_address,
                         validate=validate_document,
                     )
                 )
@@ -127,9 +128,12 @@ def feed(
             for order in item["ordres"]:
                 when = "tout de suite" if deferral == timedelta(0) else f"dans {_delay(deferral)}"
                 state = "bloqué — " + order["motif"] if order["etat"] == "blocked" else when
-                typer.echo(
-                    f"{item['fichier']} : envoi au DMP programmé (ordre {order['id']}, {state})."
+                what = (
+                    f"envoi MSSanté à {order['destinataire']} programmé"
+                    if order["type"] == "mss_send"
+                    else "envoi au DMP programmé"
                 )
+                typer.echo(f"{item['fichier']} : {what} (ordre {order['id']}, {state}).")
             for reason in item["non_envoye"]:
                 typer.echo(f"{item['fichier']} : {reason}")
     if any(item["erreur"] for item in results):
@@ -152,6 +156,7 @@ def _one(
     deferral: timedelta,
     historical: bool,
     feed_auth: Any,
+    pmi_address: str | None,
     validate: Any,
 ) -> dict[str, Any]:
     item: dict[str, Any] = {"fichier": str(path), "erreur": None, "ordres": [], "non_envoye": []}
@@ -180,11 +185,19 @@ def _one(
                 deferral=deferral,
                 feed_auth=feed_auth,
                 historical=historical,
+                pmi_address=pmi_address,
             )
             session.commit()
             item["document"] = done.document.unique_id
             item["ordres"] = [
-                {"id": o.id, "etat": o.state, "motif": o.state_reason} for o in done.orders
+                {
+                    "id": o.id,
+                    "type": o.kind,
+                    "destinataire": o.recipient,
+                    "etat": o.state,
+                    "motif": o.state_reason,
+                }
+                for o in done.orders
             ]
             item["non_envoye"] = list(done.not_sent)
     except EsanteError as exc:

@@ -99,10 +99,14 @@ def _service_addresses(base: str) -> list[tuple[str, str]]:
 class BackgroundWorker:
     """A send-order worker running in daemon threads beside the web service."""
 
-    def __init__(self, database_url: str, sandbox: Path, threads: int = 2) -> None:
+    def __init__(self, settings: Settings, sandbox: Path, threads: int = 2) -> None:
         from esante.cli._worker_setup import build_worker
 
-        self.setup = build_worker(database_url, sandbox)
+        self.setup = build_worker(
+            settings.effective_database_url,
+            sandbox,
+            product_reference=settings.mss_product_reference,
+        )
         self.stop = threading.Event()
         self.thread = threading.Thread(
             target=self.setup.worker.run,
@@ -136,7 +140,7 @@ def serve(
     typer.echo(f"Base de données : {_database_label(settings)} (révision {revision}).")
     background = None
     if settings.sandbox is not None:
-        background = BackgroundWorker(settings.effective_database_url, settings.sandbox)
+        background = BackgroundWorker(settings, settings.sandbox)
         background.start()
         typer.echo(f"Envois automatiques : worker démarré (bac à sable {settings.sandbox}).")
     else:
@@ -184,7 +188,7 @@ def demo(
         sandbox_addresses.append(("Mon espace santé (patients)", manifest.mes_url))
     sandbox_addresses.append(("ESANTE_SANDBOX", str(manifest.directory.resolve())))
 
-    background = BackgroundWorker(settings.effective_database_url, manifest.directory)
+    background = BackgroundWorker(settings, manifest.directory)
     background.start()
     typer.echo(
         "Envois automatiques : worker démarré (délai avant envoi "

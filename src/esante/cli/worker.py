@@ -58,7 +58,7 @@ def worker(
         typer.Option("--sandbox", help="Répertoire du bac à sable (défaut : ESANTE_SANDBOX)."),
     ] = None,
 ) -> None:
-    """Envoie les documents en attente (DMP) : ordres dus, nouvelles tentatives, reprises."""
+    """Envoie les documents en attente (DMP, MSSanté) : ordres dus, retentatives, reprises."""
     from esante.cli._worker_setup import build_worker
 
     settings = load_settings()
@@ -68,6 +68,7 @@ def worker(
         credentials=credential or DEFAULT_CREDENTIALS,
         policy=RetryPolicy(base_s=retry_base, cap_s=retry_cap, lease_s=lease),
         idle_sleep_s=poll,
+        product_reference=settings.mss_product_reference,
     )
     work = setup.worker
     try:

@@ -15,6 +15,8 @@ they need the clients, which the practice side creating orders does not.
 from esante.outbox.claim import ClaimedOrder, claim, record
 from esante.outbox.errors import OrderStateError, OutboxError
 from esante.outbox.orders import (
+    ACKNOWLEDGEMENT_LABELS,
+    ACKNOWLEDGEMENTS,
     ACTIVE_STATES,
     DEFAULT_DEFERRAL,
     FINAL_STATES,
@@ -27,6 +29,7 @@ from esante.outbox.orders import (
     create_order,
     get_order,
     list_orders,
+    record_acknowledgement,
     retry,
     send_now,
     unblock,
@@ -36,6 +39,8 @@ from esante.outbox.policy import RetryPolicy
 from esante.outbox.worker import DEFAULT_CREDENTIALS, Handler, Worker, WorkerStats
 
 __all__ = [
+    "ACKNOWLEDGEMENTS",
+    "ACKNOWLEDGEMENT_LABELS",
     "ACTIVE_STATES",
     "DEFAULT_CREDENTIALS",
     "DEFAULT_DEFERRAL",
@@ -63,6 +68,7 @@ __all__ = [
     "get_order",
     "list_orders",
     "record",
+    "record_acknowledgement",
     "retry",
     "send_now",
     "unblock",

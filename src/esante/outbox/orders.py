@@ -345,3 +345,63 @@ def retry(
         now=now,
         values={"available_at": now, "retry_since": None},
     )
+
+
+ACKNOWLEDGEMENTS = ("processed", "error", "displayed", "deleted")
+"""What a recipient's acknowledgement (RFC 8098 MDN) may say of a sent message."""
+
+ACKNOWLEDGEMENT_LABELS = {
+    "processed": "reçu et intégré par le destinataire",
+    "error": "reçu, mais refusé par le logiciel du destinataire",
+    "displayed": "lu par le destinataire",
+    "deleted": "supprimé sans lecture par le destinataire",
+}
+
+
+def record_acknowledgement(
+    session: Session,
+    message_id: str,
+    *,
+    disposition: str,
+    detail: str | None = None,
+    by: str | None = None,
+    at: datetime | None = None,
+) -> SendOrder | None:
+    """Note on the MSSanté order that sent ``message_id`` what its recipient acknowledged.
+
+    ``disposition``: one of :data:`ACKNOWLEDGEMENTS`. Returns the order, or None when no
+    order sent that Message-ID (an acknowledgement of a message sent by another
+    software: ignored). A later acknowledgement replaces an earlier one only when it
+    says more (read after processed), never the reverse.
+    """
+    if disposition not in ACKNOWLEDGEMENTS:
+        raise OutboxError(
+            "Accusé de réception illisible.",
+            detail=f"disposition {disposition!r} not in {ACKNOWLEDGEMENTS}",
+            field="disposition",
+        )
+    key = message_id.strip()
+    if not key.startswith("<"):
+        key = f"<{key}>"
+    order = session.scalar(select(SendOrder).where(SendOrder.idempotency_key == f"mss:{key}"))
+    if order is None:
+        return None
+    rank = {"processed": 1, "error": 1, "displayed": 2, "deleted": 2}
+    if order.acknowledgement is not None and rank[order.acknowledgement] > rank[disposition]:
+        return order
+    at = at or utcnow()
+    order.acknowledgement = disposition
+    order.acknowledged_at = at
+    label = ACKNOWLEDGEMENT_LABELS[disposition]
+    session.add(
+        SendOrderEvent(
+            order_id=order.id,
+            at=at,
+            from_state=order.state,
+            to_state=order.state,
+            by=by,
+            reason=f"Accusé de réception : {label}." + (f" {detail}" if detail else ""),
+        )
+    )
+    session.flush()
+    return order

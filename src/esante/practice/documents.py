@@ -19,6 +19,7 @@ conditions: qualified INS, an author, a date, a CDA.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,7 +29,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from esante.catalogue import CatalogueError, rules_for
+from esante.catalogue import (
+    CatalogueError,
+    SegurRule,
+    rules_for,
+)
+from esante.catalogue import (
+    pmi_address as catalogue_pmi_address,
+)
 from esante.cda.read import ReceivedDocument, read_document
 from esante.outbox import DEFAULT_DEFERRAL, NewOrder, create_order
 from esante.practice.consent import ConsentRefusedError, check_feeding
@@ -87,13 +95,20 @@ def validate_document(
     feed_auth: FeedAuth = "indirecte",
     historical: bool = False,
     visibility: Sequence[str] = (),
+    send_mss: bool | None = None,
+    referrer_id: int | None = None,
+    pmi_address: str | None = None,
     now: datetime | None = None,
 ) -> ValidatedDocument:
     """Store the CDA ``cda`` of patient ``patient_id`` and create its send orders.
 
     ``feed_dmp``: None lets the Ségur catalogue decide (document type × the author's
     profession); True/False forces it (an explicit request). ``deferral`` overrides the
-    window for these orders. The caller commits.
+    window for these orders. ``send_mss`` (None: the catalogue decides; False: none)
+    creates the MSSanté orders: to the patient's médecin traitant, or to the referring
+    practitioner ``referrer_id``, and to the catalogue's fixed recipients (the PMI
+    platform for the CS9 / CS24 certificates; ``pmi_address`` overrides it). The
+    caller commits.
 
     Raises :class:`~esante.cda.CdaReadError` (not a CDA), :class:`PracticeValidationError`
     (another patient's document, unknown author, no date), :class:`ConflictError` (this
@@ -122,7 +137,8 @@ def validate_document(
     document = _store(session, received, cda, patient, author, episode_id, now)
     orders: list[SendOrder] = []
     not_sent: list[str] = []
-    wants_dmp, why_not = _wants_dmp(received, author, feed_dmp)
+    rule, rule_problem = _rule(received, author)
+    wants_dmp, why_not = _wants_dmp(rule, rule_problem, feed_dmp)
     if historical:
         _check_historical(received, patient)
     if wants_dmp:
@@ -144,6 +160,24 @@ def validate_document(
         )
     elif why_not:
         not_sent.append(why_not)
+    if send_mss is not False:
+        mss_orders, mss_reasons = _mss_orders(
+            session,
+            document,
+            patient,
+            author,
+            structure,
+            rule,
+            referrer_id=referrer_id,
+            pmi_address=pmi_address,
+            visibility=visibility,
+            episode_id=episode_id,
+            deferral=deferral,
+            default_deferral=default_deferral,
+            now=now,
+        )
+        orders.extend(mss_orders)
+        not_sent.extend(mss_reasons)
     return ValidatedDocument(document, tuple(orders), tuple(not_sent))
 
 
@@ -240,15 +274,23 @@ def _store(
     return document
 
 
+def _rule(received: ReceivedDocument, author: Practitioner) -> tuple[SegurRule | None, str | None]:
+    """The Ségur catalogue row of this document for its author (or why there is none)."""
+    try:
+        return rules_for(
+            author.profession_code, received.type_code.code, model=received.model
+        ), None
+    except CatalogueError as exc:
+        return None, exc.message
+
+
 def _wants_dmp(
-    received: ReceivedDocument, author: Practitioner, forced: bool | None
+    rule: SegurRule | None, problem: str | None, forced: bool | None
 ) -> tuple[bool, str | None]:
     if forced is not None:
         return forced, None if forced else "Envoi au DMP non demandé."
-    try:
-        rule = rules_for(author.profession_code, received.type_code.code, model=received.model)
-    except CatalogueError as exc:
-        return False, f"Pas d'alimentation automatique : {exc.message}"
+    if rule is None:
+        return False, f"Pas d'alimentation automatique : {problem}"
     if not rule.feed_dmp:
         return False, "Le catalogue Ségur ne prévoit pas l'alimentation du DMP pour ce document."
     return True, None
@@ -483,3 +525,97 @@ def dmp_delivery(session: Session, document_id: int) -> DmpDelivery:
     if order.state == "sent":
         label = "dans le DMP"
     return DmpDelivery(order.state, label, order.sent_at, order.state_reason, order.id)
+
+
+MASKED_TO_PROFESSIONALS = "MASQUE_PS"
+
+
+def new_message_id(sender: str) -> str:
+    """A fresh Message-ID in the sender's domain (the idempotency key of an MSSanté order)."""
+    domain = sender.rpartition("@")[2] or "esante.local"
+    return f"<{uuid.uuid4()}@{domain}>"
+
+
+def _mss_orders(
+    session: Session,
+    document: Document,
+    patient: Patient,
+    author: Practitioner,
+    structure: Structure | None,
+    rule: SegurRule | None,
+    *,
+    referrer_id: int | None,
+    pmi_address: str | None,
+    visibility: Sequence[str],
+    episode_id: int | None,
+    deferral: timedelta | None,
+    default_deferral: timedelta,
+    now: datetime,
+) -> tuple[list[SendOrder], list[str]]:
+    """The MSSanté orders the catalogue calls for, and why some recipients get nothing."""
+    reasons: list[str] = []
+    recipients: list[str] = []
+    professionals: list[str] = []
+    if rule is not None and rule.mss_to_treating_doctor_or_referrer:
+        target = (
+            session.get(Practitioner, referrer_id)
+            if referrer_id is not None
+            else patient.medecin_traitant
+        )
+        if target is None:
+            reasons.append("Pas de médecin traitant ni d'adresseur connu : pas d'envoi MSSanté.")
+        elif target.id == author.id:
+            pass  # the author is the médecin traitant: nobody to send a copy to
+        elif not target.mssante_address:
+            reasons.append(
+                f"{target.given_name} {target.family_name} n'a pas d'adresse MSSanté : pas d'envoi."
+            )
+        else:
+            professionals.append(target.mssante_address)
+    for fixed in rule.mss_fixed_recipients if rule is not None else ():
+        if pmi_address and fixed == catalogue_pmi_address():
+            fixed = pmi_address
+        professionals.append(fixed)
+    if professionals and MASKED_TO_PROFESSIONALS in visibility:
+        reasons.append("Document masqué aux professionnels : aucun envoi MSSanté.")
+        professionals = []
+    recipients.extend(professionals)
+    if not recipients:
+        return [], reasons
+    sender = structure.mssante_address if structure is not None else None
+    if not sender:
+        reasons.append(
+            "La structure n'a pas de boîte MSSanté organisationnelle : envoi MSSanté impossible."
+        )
+        return [], reasons
+    orders = []
+    for recipient in dict.fromkeys(recipients):
+        message_id = new_message_id(sender)
+        orders.append(
+            create_order(
+                session,
+                NewOrder(
+                    kind="mss_send",
+                    idempotency_key=f"mss:{message_id}",
+                    patient_id=patient.id,
+                    document_id=document.id,
+                    practitioner_id=author.id,
+                    structure_id=structure.id if structure else None,
+                    episode_id=episode_id,
+                    credential=f"structure:{structure.id_nat_struct}" if structure else "",
+                    authentication_mode="certificat",
+                    recipient=recipient,
+                    parameters={
+                        "message_id": message_id,
+                        "sender": sender,
+                        "visibility": list(visibility),
+                    },
+                    deferral=deferral,
+                    created_by_id=author.id,
+                ),
+                default_deferral=default_deferral,
+                by=author.id_nat_ps,
+                now=now,
+            )
+        )
+    return orders, reasons

@@ -210,6 +210,7 @@ def validate(
         feed_auth=settings.feed_auth,
         historical=historical,
         visibility=[v.value for v in visibility or ()],
+        pmi_address=settings.pmi_address,
     )
     session.commit()
     response.headers["Location"] = f"/api/documents/{done.document.id}"
