@@ -23,14 +23,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from esante.demo import demo_dataset
 from tests.unit.practice.test_patients import HELENE_NIR, OID
 
 ESANTE = Path(sys.executable).with_name("esante")
 
 
 def lola_nir() -> str:
-    from esante.demo import demo_dataset
-
     return demo_dataset().patient("lola").nir
 
 
@@ -214,6 +213,18 @@ def test_demo_starts_the_sandbox_and_the_patient_page(
     manifest = json.loads((sandbox_dir / "sandbox.json").read_text())
     assert manifest["mes"]["url"] == mes.group(1)
     assert manifest["dmp"]["base_url"].startswith("https://127.0.0.1:")
+    # the MSSanté operator and the directory are announced, with the demo mailboxes
+    smtp_line = next(line for line in demo.seen if "MSSanté SMTP" in line)
+    assert f":{manifest['mss']['smtp']['port']} (STARTTLS)" in smtp_line
+    assert any("Annuaire Santé" in line for line in demo.seen)
+    doctor = demo_dataset().practitioner("generaliste").mssante_address
+    assert any(doctor in line for line in demo.seen)
+    assert any("certificatsdesante@plateformecse.mssante.fr" in line for line in demo.seen)
+    assert not any(
+        box.get("password", "") in "\n".join(demo.seen)
+        for box in manifest["mss"]["mailboxes"]
+        if box.get("password")
+    )
     # the patient page lists the demo patients' DMPs
     page = httpx.get(mes.group(1) + "/", timeout=10)
     assert page.status_code == 200

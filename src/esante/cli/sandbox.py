@@ -120,8 +120,26 @@ def start_cmd(
             help="Processus servant le DMP (défaut : un par cœur, 4 au plus).",
         ),
     ] = None,
+    mss: Annotated[
+        bool,
+        typer.Option("--mss/--no-mss", help="Démarrer la messagerie MSSanté (SMTP, IMAP)."),
+    ] = True,
+    smtp_port: Annotated[
+        int, typer.Option("--smtp-port", min=0, max=65535, help="Port SMTP (0 : port libre).")
+    ] = 0,
+    imap_port: Annotated[
+        int, typer.Option("--imap-port", min=0, max=65535, help="Port IMAP (0 : port libre).")
+    ] = 0,
+    auto_mdn: Annotated[
+        bool,
+        typer.Option(
+            "--auto-mdn/--no-auto-mdn",
+            help="Accusés de réception automatiques des destinataires qui en demandent.",
+        ),
+    ] = True,
 ) -> None:
-    """Démarrer le bac à sable (DMP en TLS mutuel) au premier plan, jusqu'à Ctrl+C."""
+    """Démarrer le bac à sable au premier plan, jusqu'à Ctrl+C : DMP (TLS mutuel), Mon
+    espace santé, messagerie MSSanté (SMTP STARTTLS, IMAP TLS) et Annuaire Santé (FHIR)."""
     import logging
     import os
 
@@ -138,6 +156,10 @@ def start_cmd(
         kit_mode=foreign,
         seed_demo=demo,
         workers=workers or min(4, os.cpu_count() or 1),
+        mss=mss,
+        smtp_port=smtp_port,
+        imap_port=imap_port,
+        mss_auto_mdn=auto_mdn,
     )
     progress = Progress(
         SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
@@ -177,10 +199,27 @@ def _announce(running: RunningSandbox) -> None:
     typer.echo(f"  DMP (TLS mutuel)   : {manifest.dmp.base_url}")
     if manifest.mes_url:
         typer.echo(f"  Mon espace santé   : {manifest.mes_url}")
+    for label, address in mss_addresses(manifest):
+        typer.echo(f"  {label.ljust(18)} : {address}")
     typer.echo(f"  description        : {manifest.path}")
     typer.echo(f"  PKI cliente        : {manifest.pki.directory}")
     typer.echo(f"  pour les clients   : export ESANTE_SANDBOX={manifest.directory.resolve()}")
     typer.echo("Arrêt : Ctrl+C", err=False)
+
+
+def mss_addresses(manifest: SandboxManifest) -> list[tuple[str, str]]:
+    """The MSSanté and directory addresses of a sandbox, as announced to the user."""
+    out: list[tuple[str, str]] = []
+    mss = manifest.mss
+    if mss is not None:
+        out.append(("MSSanté SMTP", f"{mss.smtp_host}:{mss.smtp_port} (STARTTLS)"))
+        out.append(("MSSanté IMAP", f"{mss.imap_host}:{mss.imap_port} (TLS)"))
+        out.append(
+            ("boîtes MSSanté", f"{len(mss.mailboxes)} (esante mss mailboxes ; {manifest.path})")
+        )
+    if manifest.annuaire is not None:
+        out.append(("Annuaire Santé", f"{manifest.annuaire.url} (clé : sandbox.json)"))
+    return out
 
 
 @app.command("status")

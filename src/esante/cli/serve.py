@@ -77,13 +77,36 @@ class Announcement:
 
     headline: str
     addresses: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def print(self) -> None:
         typer.echo(self.headline)
         width = max((len(label) for label, _ in self.addresses), default=0)
         for label, url in self.addresses:
             typer.echo(f"  {label.ljust(width)} : {url}")
+        for line in self.notes:
+            typer.echo(line)
         typer.echo("Arrêt : Ctrl+C")
+
+
+def mailbox_lines(manifest: object) -> list[str]:
+    """The demo MSSanté mailboxes, for any mail client (passwords stay in sandbox.json)."""
+    mss = getattr(manifest, "mss", None)
+    if mss is None:
+        return []
+    kinds = {"personal": "personnelle", "organisational": "organisationnelle"}
+    kinds["application"] = "applicative"
+    lines = ["Boîtes MSSanté de démonstration (IMAP : identifiant = adresse ; mots de passe,"]
+    lines.append("certificats et jetons dans sandbox.json, ou « esante mss mailboxes ») :")
+    patients = 0
+    for box in mss.mailboxes:
+        if box.kind == "patient":
+            patients += 1
+            continue
+        lines.append(f"  {box.address} ({kinds.get(box.kind, box.kind)})")
+    if patients:
+        lines.append(f"  + {patients} boîtes patients <matricule INS>@patient.mssante.fr")
+    return lines
 
 
 def _service_addresses(base: str) -> list[tuple[str, str]]:
@@ -172,6 +195,7 @@ def demo(
         f"patient(s) créés ; {report.already_present} déjà présents."
     )
 
+    from esante.cli.sandbox import mss_addresses
     from esante.sandbox.runtime import SandboxOptions, start_sandbox
     from esante.web import bind, bind_first_free, bound_port, create_app, run
 
@@ -186,6 +210,7 @@ def demo(
     sandbox_addresses = [("DMP (bac à sable, TLS mutuel)", manifest.dmp.base_url)]
     if manifest.mes_url:
         sandbox_addresses.append(("Mon espace santé (patients)", manifest.mes_url))
+    sandbox_addresses.extend(mss_addresses(manifest))
     sandbox_addresses.append(("ESANTE_SANDBOX", str(manifest.directory.resolve())))
 
     background = BackgroundWorker(settings, manifest.directory)
@@ -203,7 +228,9 @@ def demo(
     base = f"http://{settings.host}:{actual}"
     app = create_app(settings)
     announcement = Announcement(
-        f"esante démo prête : {base}", _service_addresses(base) + sandbox_addresses
+        f"esante démo prête : {base}",
+        _service_addresses(base) + sandbox_addresses,
+        mailbox_lines(manifest),
     )
     try:
         run(app, sock, on_ready=announcement.print)

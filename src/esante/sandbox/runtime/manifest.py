@@ -129,6 +129,14 @@ class MssService:
 
 
 @dataclass(frozen=True)
+class DirectoryService:
+    """The sandbox's Annuaire Santé (FHIR API): base URL and the API key it requires."""
+
+    url: str
+    api_key: str
+
+
+@dataclass(frozen=True)
 class SandboxManifest:
     """The content of ``sandbox.json``, paths resolved against its directory."""
 
@@ -140,6 +148,7 @@ class SandboxManifest:
     pki: ClientPki
     mes_url: str | None = None
     mss: MssService | None = None
+    annuaire: DirectoryService | None = None
 
     @property
     def path(self) -> Path:
@@ -187,6 +196,11 @@ def write_manifest(manifest: SandboxManifest) -> Path:
         document["mes"] = {"url": manifest.mes_url}
     if manifest.mss is not None:
         document["mss"] = _mss_document(manifest.mss, rel)
+    if manifest.annuaire is not None:
+        document["annuaire"] = {
+            "url": manifest.annuaire.url,
+            "api_key": manifest.annuaire.api_key,
+        }
     target = manifest.path
     temporary = target.with_suffix(".json.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -250,6 +264,11 @@ def read_manifest(directory: Path) -> SandboxManifest:
             ),
             mes_url=str(document["mes"]["url"]) if "mes" in document else None,
             mss=_read_mss(document["mss"], resolve) if "mss" in document else None,
+            annuaire=DirectoryService(
+                str(document["annuaire"]["url"]), str(document["annuaire"]["api_key"])
+            )
+            if "annuaire" in document
+            else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SandboxNotFoundError(

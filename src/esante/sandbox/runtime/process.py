@@ -33,6 +33,7 @@ import gc
 import http.client
 import logging
 import os
+import secrets
 import signal
 import socket
 import ssl
@@ -46,6 +47,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from esante.sandbox.directory import DirectoryServer
 from esante.sandbox.dmp import (
     REPOSITORY_UNIQUE_ID,
     make_engine,
@@ -58,6 +60,7 @@ from esante.sandbox.mss import DEFAULT_MAX_MESSAGE_BYTES, MssOperator, OperatorO
 from esante.sandbox.runtime.errors import SandboxRuntimeError
 from esante.sandbox.runtime.manifest import (
     ClientPki,
+    DirectoryService,
     DmpService,
     MssMailboxEntry,
     MssService,
@@ -107,6 +110,8 @@ class SandboxOptions:
     imap_port: int = 0
     mss_max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     mss_auto_mdn: bool = True
+    annuaire: bool = True
+    annuaire_port: int = 0
 
     @property
     def effective_database_url(self) -> str:
@@ -155,8 +160,10 @@ class RunningSandbox:
         workers: WorkerPool | None = None,
         mes: MesServer | None = None,
         mss: MssServer | None = None,
+        annuaire: DirectoryServer | None = None,
     ):
         self.manifest = manifest
+        self.annuaire = annuaire
         self.server = server
         self.engine = engine
         self.app = app
@@ -179,6 +186,8 @@ class RunningSandbox:
                 self.mes.close()
             if self.mss is not None:
                 self.mss.close()
+            if self.annuaire is not None:
+                self.annuaire.close()
             self.server.close()
         finally:
             self.engine.dispose()
@@ -228,6 +237,8 @@ def start_sandbox(
     server: HttpsServer | None = None
     mes: MesServer | None = None
     mss: MssServer | None = None
+    annuaire: DirectoryServer | None = None
+    annuaire_key = ""
     try:
         upgrade(engine)
         sessions = session_factory(engine)
@@ -258,7 +269,16 @@ def start_sandbox(
             step("Messagerie MSSanté (SMTP, IMAP)")
             mss = mss_server(options, pki)
             mss.start()
+        if options.annuaire:
+            step("Annuaire Santé (API FHIR)")
+            annuaire_key = directory_api_key(directory)
+            annuaire = DirectoryServer(
+                bind(options.host, options.annuaire_port), api_key=annuaire_key
+            )
+            annuaire.start()
     except BaseException:
+        if annuaire is not None:
+            annuaire.close()
         if mss is not None:
             mss.close()
         if mes is not None:
@@ -285,8 +305,11 @@ def start_sandbox(
         pki=client_pki(pki),
         mes_url=mes.url if mes is not None else None,
         mss=mss_service(mss, pki) if mss is not None else None,
+        annuaire=DirectoryService(annuaire.url, annuaire_key) if annuaire else None,
     )
-    running = RunningSandbox(manifest, server, engine, app, seeded, workers, mes, mss)
+    running = RunningSandbox(
+        manifest, server, engine, app, seeded, workers, mes, mss, annuaire=annuaire
+    )
     try:
         _check_ready(manifest, app.base_path)
         write_manifest(manifest)
@@ -294,6 +317,20 @@ def start_sandbox(
         running.close()
         raise
     return running
+
+
+def directory_api_key(directory: Path) -> str:
+    """The sandbox directory's API key (``ESANTE-API-KEY``), made at first start and kept
+    in ``DIR/annuaire-api-key`` (mode 600): never a fixed, committed value."""
+    path = directory / "annuaire-api-key"
+    try:
+        return path.read_text("ascii").strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(24)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
+            stream.write(key + "\n")
+        return key
 
 
 def dmp_server(
