@@ -22,6 +22,7 @@ from esante.cli import (
     dmp,
     feed,
     ins,
+    mss,
     outbox,
     pki,
     sandbox,
@@ -69,6 +70,7 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(dmp.app, name="dmp")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(audit.app, name="audit")
+app.add_typer(mss.app, name="mss")
 app.command("feed")(feed.feed)
 app.command("worker")(worker.worker)
 app.command("catalogue")(catalogue.catalogue)

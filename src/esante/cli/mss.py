@@ -93,7 +93,7 @@ def send_cmd(
     to: Annotated[list[str], typer.Option("--to", help="Adresse MSSanté du destinataire.")],
     sender: Annotated[
         str,
-        typer.Option("--from", help=f"Boîte MSSanté d'envoi (défaut : {DEFAULT_MAILBOX})."),
+        typer.Option("--from", help="Boîte MSSanté d'envoi."),
     ] = DEFAULT_MAILBOX,
     accuse: Annotated[
         bool,
@@ -151,12 +151,11 @@ def send_cmd(
             }
         )
         return
-    console = _console()
-    console.print(f"Message envoyé à {', '.join(accepted)} depuis {composed.sender}.")
-    console.print(f"Objet : {composed.subject}")
-    console.print(f"Message-ID : {composed.message_id}")
+    typer.echo(f"Message envoyé à {', '.join(accepted)} depuis {composed.sender}.")
+    typer.echo(f"Objet : {composed.subject}")
+    typer.echo(f"Message-ID : {composed.message_id}")
     if accuse:
-        console.print(
+        typer.echo(
             "Accusé de réception demandé : « esante mss fetch --mailbox "
             f"{composed.sender} » le relèvera."
         )
@@ -169,7 +168,7 @@ def send_cmd(
 def fetch_cmd(
     mailbox: Annotated[
         str,
-        typer.Option("--mailbox", help=f"Boîte MSSanté à relever (défaut : {DEFAULT_MAILBOX})."),
+        typer.Option("--mailbox", help="Boîte MSSanté à relever."),
     ] = DEFAULT_MAILBOX,
     sandbox: SandboxOption = None,
     no_ack: Annotated[
@@ -286,7 +285,7 @@ def _print_report(report: InboxReport, names: dict[int, str]) -> None:
     if report.imported:
         table = Table(title="Documents intégrés au dossier")
         for column in ("patient", "document", "expéditeur", "Message-ID"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for item in report.imported:
             table.add_row(
                 names.get(item.patient_id, str(item.patient_id)),
@@ -298,7 +297,7 @@ def _print_report(report: InboxReport, names: dict[int, str]) -> None:
     if report.acknowledgements:
         table = Table(title="Accusés de réception reçus")
         for column in ("message envoyé", "destinataire", "résultat", "erreur", "ordre"):
-            table.add_column(column)
+            table.add_column(column, overflow="fold")
         for ack in report.acknowledgements:
             table.add_row(
                 ack.original_message_id,
@@ -326,10 +325,10 @@ def _print_report(report: InboxReport, names: dict[int, str]) -> None:
             )
         console.print(table)
     for note in report.notes:
-        console.print(f"Remarque : {note}")
+        typer.echo(f"Remarque : {note}")
     for postponed in report.postponed:
-        console.print(f"Message {postponed.uid} reporté au prochain relevé : {postponed.reason}")
-    console.print(
+        typer.echo(f"Message {postponed.uid} reporté au prochain relevé : {postponed.reason}")
+    typer.echo(
         f"{report.address} : {report.messages_processed} message(s) traité(s) — "
         f"{len(report.imported)} document(s) intégré(s), "
         f"{len(report.acknowledgements)} accusé(s) de réception reçu(s), "
@@ -339,7 +338,7 @@ def _print_report(report: InboxReport, names: dict[int, str]) -> None:
         f"{report.acknowledgements_sent} accusé(s) de réception envoyé(s)."
     )
     if report.remaining:
-        console.print(f"{report.remaining} message(s) restent à relever (--limit).")
+        typer.echo(f"{report.remaining} message(s) restent à relever (--limit).")
 
 
 # --------------------------------------------------------------------------- mailboxes
@@ -388,28 +387,30 @@ def mailboxes_cmd(
         return
     console = _console()
     table = Table(title="Boîtes aux lettres MSSanté du bac à sable")
-    columns = ["adresse", "type", "titulaire", "utilisateur IMAP", "authentification SMTP"]
+    separate_user = any(m.imap_user != m.address for m in entries)
+    columns = ["adresse", "type", "titulaire", "authentification SMTP"]
+    if separate_user:
+        columns.insert(3, "utilisateur IMAP")
     if passwords:
         columns.append("mot de passe IMAP")
-    for column in columns:
-        table.add_column(column)
+    for number, column in enumerate(columns):
+        table.add_column(column, no_wrap=number == 0)
     for m, row in zip(entries, rows, strict=True):
-        smtp = (
-            "jeton Pro Santé Connect (XOAUTH2)"
-            if m.access_token
-            else "certificat client"
-            if m.certificate
-            else "—"
-        )
-        cells = [m.address, KIND_LABELS.get(m.kind, m.kind), m.display_name, m.imap_user, smtp]
+        smtp = "jeton PSC (XOAUTH2)" if m.access_token else "certificat" if m.certificate else "—"
+        cells = [m.address, KIND_LABELS.get(m.kind, m.kind), m.display_name, smtp]
+        if separate_user:
+            cells.insert(3, m.imap_user)
         if passwords:
             cells.append(row["mot_de_passe"] or "")
         table.add_row(*cells)
     console.print(table)
-    console.print(f"IMAP : {mss.imap_host}:{mss.imap_port} (TLS implicite, connexion LOGIN)")
-    console.print(f"SMTP : {mss.smtp_host}:{mss.smtp_port} (STARTTLS)")
-    console.print(f"Autorité de certification à approuver : {mss.ca}")
+    typer.echo(
+        f"IMAP : {mss.imap_host}:{mss.imap_port} (TLS implicite, connexion LOGIN"
+        + (")" if separate_user else " ; utilisateur : l'adresse de la boîte)")
+    )
+    typer.echo(f"SMTP : {mss.smtp_host}:{mss.smtp_port} (STARTTLS)")
+    typer.echo(f"Autorité de certification à approuver : {mss.ca}")
     if not passwords:
-        console.print(
+        typer.echo(
             "Mots de passe IMAP : --mots-de-passe, ou le fichier sandbox.json du bac à sable."
         )
