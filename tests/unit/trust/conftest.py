@@ -9,15 +9,21 @@ import pytest
 from esante.trust import Pki, generate_test_pki
 
 
+def _yesterday() -> datetime:
+    """Certificates valid from yesterday: the tests' ``NOW`` is taken when their module is
+    imported, possibly minutes before a session fixture makes the PKI on a loaded machine."""
+    return datetime.now(UTC) - timedelta(days=1)
+
+
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return generate_test_pki(tmp_path_factory.mktemp("pki") / "ours")
+    return generate_test_pki(tmp_path_factory.mktemp("pki") / "ours", now=_yesterday())
 
 
 @pytest.fixture(scope="session")
 def other_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A PKI with another CA (same structure): its certificates must not be trusted by ours."""
-    return generate_test_pki(tmp_path_factory.mktemp("pki") / "other")
+    return generate_test_pki(tmp_path_factory.mktemp("pki") / "other", now=_yesterday())
 
 
 @pytest.fixture(scope="session")

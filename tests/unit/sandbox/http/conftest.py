@@ -5,6 +5,7 @@ and the real DMP client talking to the application through the in-process transp
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,10 @@ ACTIVITY = Code("04", "1.2.250.1.213.2.2", "Hospitalisation de jour")
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return generate_test_pki(tmp_path_factory.mktemp("http-pki") / "pki")
+    # Valid from yesterday: the tests' NOW is taken at import, maybe minutes before this.
+    return generate_test_pki(
+        tmp_path_factory.mktemp("http-pki") / "pki", now=datetime.now(UTC) - timedelta(days=1)
+    )
 
 
 @pytest.fixture
