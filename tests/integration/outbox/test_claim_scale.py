@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.engine import make_url
 
 from esante.outbox import ClaimedOrder, RetryPolicy, Sent, Worker
@@ -41,13 +41,15 @@ from esante.store import (
     upgrade,
     utcnow,
 )
-from tests.conftest import _pg_server_url
 
-DEADLINE_S = 25.0
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+DEADLINE_S = 120.0
+"""A guard against a hang, not a timing assertion (timings belong to the benchmarks)."""
 BATCH = 10
-"""Orders claimed per transaction: ten rows locked at once by each of eight claiming
-loops makes overlapping candidate sets the rule, and keeps the run within its time on a
-two-core machine (a claim costs a few milliseconds of ORM work whatever its size)."""
+"""Orders claimed per transaction. Ten rows locked at once by each of eight claiming
+loops makes overlapping candidate sets the rule; and a claim costs several milliseconds
+of ORM work whatever its size, so one order per claim would double the run on two
+cores."""
 
 
 # --------------------------------------------------------------------------- the workers
@@ -169,12 +171,13 @@ def drain(url: str, count: int, processes: int, tmp: Path) -> dict[str, Any]:
     ]
     for process in pool:
         process.start()
+    engine = make_engine(url)
     try:
         for ready in readies:
             assert ready.wait(20), "a worker process did not start"
         started = time.monotonic()
         go.set()
-        while time.monotonic() - started < DEADLINE_S and count_sent(url) < count:
+        while time.monotonic() - started < DEADLINE_S and count_sent(engine) < count:
             time.sleep(0.1)
         elapsed = time.monotonic() - started
     finally:
@@ -184,6 +187,7 @@ def drain(url: str, count: int, processes: int, tmp: Path) -> dict[str, Any]:
             if process.is_alive():
                 process.kill()
                 process.join()
+        engine.dispose()
     assert all(p.exitcode == 0 for p in pool), [p.exitcode for p in pool]
     handled: list[tuple[int, int]] = []
     for path in files:
@@ -195,14 +199,10 @@ def drain(url: str, count: int, processes: int, tmp: Path) -> dict[str, Any]:
     return facts
 
 
-def count_sent(url: str) -> int:
-    engine = make_engine(url)
-    try:
-        with session_factory(engine)() as session:
-            query = select(func.count()).select_from(SendOrder).where(SendOrder.state == "sent")
-            return session.scalar(query) or 0
-    finally:
-        engine.dispose()
+def count_sent(engine: Engine) -> int:
+    with engine.connect() as conn:
+        query = select(func.count()).select_from(SendOrder).where(SendOrder.state == "sent")
+        return conn.scalar(query) or 0
 
 
 def history(url: str) -> dict[str, Any]:
@@ -237,7 +237,9 @@ def history(url: str) -> dict[str, Any]:
 
 def check(result: dict[str, Any], count: int, processes: int) -> None:
     assert result["total"] == count
-    assert result["states"] == {"sent": count}, result["states"]
+    assert result["states"] == {"sent": count}, (
+        f"{result['states']} after {result['elapsed']:.0f} s"
+    )
     assert result["attempts"] == {1: count}, "an order was attempted more than once"
     handled = Counter(order_id for order_id, _ in result["handled"])
     assert len(handled) == count
@@ -268,7 +270,11 @@ def pg_url() -> Iterator[str]:
     tests of other modules)."""
     import psycopg
 
-    server = make_url(_pg_server_url().replace("postgresql+psycopg://", "postgresql://"))
+    server = make_url(
+        os.environ.get("ESANTE_TEST_PG_URL", PG_DEFAULT).replace(
+            "postgresql+psycopg://", "postgresql://"
+        )
+    )
     admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
     name = f"esante_claim_{uuid.uuid4().hex[:10]}"
     try:
@@ -296,7 +302,6 @@ def test_four_workers_on_postgresql_drain_5000_orders_none_claimed_twice(
     pg_url: str, tmp_path: Path
 ) -> None:
     result = drain(pg_url, 5000, 4, tmp_path)
-    assert result["elapsed"] < DEADLINE_S, f"not drained in {DEADLINE_S} s: {result['states']}"
     check(result, 5000, 4)
 
 
@@ -307,5 +312,4 @@ def test_two_workers_on_sqlite_drain_1000_orders_none_claimed_twice(tmp_path: Pa
     upgrade(engine)
     engine.dispose()
     result = drain(url, 1000, 2, tmp_path)
-    assert result["elapsed"] < DEADLINE_S, f"not drained in {DEADLINE_S} s: {result['states']}"
     check(result, 1000, 2)
