@@ -41,12 +41,19 @@ def normalize_url(url: str) -> str:
     return url
 
 
+SQLITE_AUTOCHECKPOINT_PAGES = 4000
+"""WAL pages (4 KiB) before a commit checkpoints by itself (SQLite's default: 1000)."""
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoint the WAL less often from inside a commit (the clinician's "Valider" would
+    # pay for it); the outbox worker checkpoints in its idle time instead.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={SQLITE_AUTOCHECKPOINT_PAGES}")
     cursor.close()
 
 

@@ -77,8 +77,12 @@ def credential_clause(credentials: Sequence[str]) -> ColumnElement[bool]:
     return or_(*parts)
 
 
+_EARLIER = aliased(SendOrder)
+"""The earlier order a new version waits for (built once: it is on every claim's path)."""
+
+
 def _claimable(now: datetime) -> ColumnElement[bool]:
-    earlier = aliased(SendOrder)
+    earlier = _EARLIER
     waiting = (
         select(earlier.id)
         .where(

@@ -13,6 +13,7 @@ the order is never lost, and never resent without checking.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +35,9 @@ from esante.outbox.policy import RetryPolicy
 from esante.store import utcnow
 
 logger = logging.getLogger("esante.outbox")
+
+CHECKPOINT_INTERVAL_S = 5.0
+"""How often an idle worker checkpoints a SQLite WAL."""
 
 DEFAULT_CREDENTIALS = ("structure:*",)
 """What a worker holds unless told otherwise: the structures' certificates (indirect
@@ -95,6 +100,7 @@ class Worker:
         self.after_handle = after_handle
         self.stats = WorkerStats()
         self._lock = threading.Lock()
+        self._last_checkpoint = 0.0
 
     # ------------------------------------------------------------------ one step
 
@@ -145,7 +151,21 @@ class Worker:
                 logger.warning("outbox: database unavailable (%s)", type(exc.orig).__name__)
                 taken = 0
             if taken == 0:
+                self._checkpoint()
                 stop.wait(self.idle_sleep_s)
+
+    def _checkpoint(self) -> None:
+        """On SQLite, move the WAL into the database while there is nothing to send, so
+        that the clinicians' commits rarely pay for a checkpoint (PASSIVE: never waits)."""
+        now = time.monotonic()
+        if now - self._last_checkpoint < CHECKPOINT_INTERVAL_S:
+            return
+        self._last_checkpoint = now
+        with self.sessions() as session:
+            if session.get_bind().dialect.name != "sqlite":
+                return
+            with contextlib.suppress(OperationalError):  # busy: the next idle moment
+                session.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
 
     # ------------------------------------------------------------------ steps
 

@@ -43,6 +43,7 @@ from esante.cda.validate._guards import GUARDS_VERSION, add_guards
 from esante.cda.validate._includes import IncludeResolver, PreparedSchematron
 from esante.cda.validate._kit import PIPELINE_STEPS, FileDigests, Kit, pipeline_files
 from esante.cda.validate._saxon import SAXON_LOCK, PerThreadExecutable, parse, processor
+from esante.cda.validate._valuesets import bind_value_sets
 from esante.cda.validate.errors import KitError
 
 ENGINE_VERSION = "1"
@@ -130,9 +131,10 @@ class SchematronCompiler:
         base_dir = path.parent
         text = self._read_cache(key)
         executable = None
+        value_sets: dict[str, Any] = {}
         if text is not None:
             try:
-                executable = self._compile_xslt(text, prepared.base_uri, base_dir)
+                executable, value_sets = self._compile_xslt(text, prepared.base_uri, base_dir)
                 self.stats["disk"] += 1
             except PySaxonApiError:  # damaged cache entry: rebuild it from the kit
                 executable = None
@@ -141,7 +143,7 @@ class SchematronCompiler:
             if self.guards:
                 text, _ = add_guards(text)
             try:
-                executable = self._compile_xslt(text, prepared.base_uri, base_dir)
+                executable, value_sets = self._compile_xslt(text, prepared.base_uri, base_dir)
             except PySaxonApiError as exc:
                 raise SchematronCompileError(name, f"stylesheet rejected: {exc}") from exc
             self._write_cache(key, text)
@@ -152,17 +154,19 @@ class SchematronCompiler:
         return CompiledSchematron(
             name=name,
             key=key,
-            executable=PerThreadExecutable(executable),
+            executable=PerThreadExecutable(executable, value_sets),
             guards=guard_count,
             fixes=prepared.fixes,
         )
 
-    def _compile_xslt(self, text: str, base_uri: str, base_dir: Path) -> Any:
+    def _compile_xslt(self, text: str, base_uri: str, base_dir: Path) -> tuple[Any, dict[str, Any]]:
+        """The compiled stylesheet and its value-set parameters bound (see ``_valuesets``)."""
         text, _ = self._resolver.fix_resource_paths(text, base_dir)
         with SAXON_LOCK:
             if self._xslt is None:
                 self._xslt = processor().new_xslt30_processor()
-            return self._xslt.compile_stylesheet(stylesheet_node=parse(text, base_uri))
+            executable = self._xslt.compile_stylesheet(stylesheet_node=parse(text, base_uri))
+        return executable, bind_value_sets(text, base_dir)
 
     def _key(self, name: str, prepared: PreparedSchematron) -> str:
         if self._pipeline_digests is None:

@@ -50,9 +50,9 @@ SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 HL7_NS = "urn:hl7-org:v3"
 GUARD_KEY = "esante-templateId-root"
 DEPTH_KEY = "esante-clinical-document"
-GUARDS_VERSION = "6"
+GUARDS_VERSION = "10"
 
-_OID_LITERAL = r"""(?:'([0-9A-Za-z.-]+)'|"([0-9A-Za-z.-]+)")"""
+_OID_LITERAL = r"""(?:'([^']*)'|"([^"]*)")"""
 _TEMPLATE_ID_ROOT = re.compile(
     r"(?P<prefix>[A-Za-z_][\w.-]*):templateId\s*(?:/\s*@root\s*=\s*"
     + _OID_LITERAL
@@ -134,17 +134,25 @@ def _conjuncts(predicate: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
-def required_template_root(pattern: str, namespaces: Mapping[str | None, str]) -> str | None:
-    """A ``templateId/@root`` value that must exist for ``pattern`` to match, or None."""
+def _template_root_step(
+    pattern: str, namespaces: Mapping[str | None, str]
+) -> tuple[str, int] | None:
+    """A required ``templateId/@root`` value and the index of the step that requires it."""
     if any(word == "|" for _, _, word in _top_level_tokens(pattern)):
         return None
-    for step in _steps(pattern):
+    for index, step in enumerate(_steps(pattern.strip())):
         for predicate in _predicates(step):
             for conjunct in _conjuncts(predicate):
                 match = _TEMPLATE_ID_ROOT.fullmatch(conjunct)
                 if match and namespaces.get(match.group("prefix")) == HL7_NS:
-                    return next(g for g in match.groups()[1:] if g is not None)
+                    return next(g for g in match.groups()[1:] if g is not None), index
     return None
+
+
+def required_template_root(pattern: str, namespaces: Mapping[str | None, str]) -> str | None:
+    """A ``templateId/@root`` value that must exist for ``pattern`` to match, or None."""
+    found = _template_root_step(pattern, namespaces)
+    return found[0] if found is not None else None
 
 
 _NAME_STEP = re.compile(r"(?:(?P<prefix>[A-Za-z_][\w.-]*):)?(?P<name>[A-Za-z_][\w.-]*|\*)")
@@ -187,9 +195,10 @@ def anchored_path(pattern: str, namespaces: Mapping[str | None, str]) -> tuple[s
 def _mode_rules(root: etree._Element) -> dict[str, list[etree._Element]]:
     rules: dict[str, list[etree._Element]] = {}
     for template in root.iterchildren(f"{{{XSL_NS}}}template"):
-        mode, match = template.get("mode"), template.get("match")
-        if mode and match is not None and template.get("priority") not in ("-1", "-2"):
-            rules.setdefault(mode, []).append(template)
+        match = template.get("match")
+        if match is not None and template.get("priority") not in ("-1", "-2"):
+            for mode in (template.get("mode") or "").split():
+                rules.setdefault(mode, []).append(template)
     return rules
 
 
@@ -206,19 +215,152 @@ def _uses_context_position(templates: list[etree._Element]) -> bool:
     )
 
 
+def _steps_below(pattern: str, index: int, namespaces: Mapping[str | None, str]) -> str | None:
+    """The steps of ``pattern`` after step ``index`` as a path of name tests.
+
+    ``cda:entry[cda:templateId/@root='X']/cda:act//cda:value`` with the index of the
+    ``entry`` step -> ``/Q{urn:hl7-org:v3}act//Q{urn:hl7-org:v3}value`` (predicates
+    dropped: a superset of what the pattern matches below the step); ``''`` when the
+    step is the last one. None when a step is not a plain name test.
+    """
+    parts: list[str] = []
+    for step in _steps(pattern.strip())[index + 1 :]:
+        if not step.strip():
+            parts.append("")  # '//'
+            continue
+        match = _NAME_STEP.fullmatch(step.split("[", 1)[0].strip())
+        if match is None:
+            return None
+        prefix, name = match.group("prefix"), match.group("name")
+        if name == "*":
+            if prefix:
+                return None
+            parts.append("*")
+            continue
+        uri = namespaces.get(prefix) if prefix else ""
+        if uri is None:
+            return None
+        parts.append(f"Q{{{uri}}}{name}")
+    if parts and not parts[-1]:
+        return None
+    return "".join("/" + part for part in parts)
+
+
+_DESCENT_SELECTS = frozenset(
+    {
+        "*",
+        "node()",
+        "*|comment()|processing-instruction()",
+        "@*|*|comment()|processing-instruction()",
+    }
+)
+
+
+MAX_NAME_SCANS = 8
+
+
+def _candidate_walk(
+    root: etree._Element, mode: str, templates: list[etree._Element], *, by_name: bool
+) -> tuple[str, list[etree._Element]] | None:
+    """The exact elements a mode's rules can match, and the descents to drop.
+
+    Each rule of the mode must either require a ``templateId`` on one step of its
+    pattern, the steps below it being plain name tests (``*[cda:templateId/@root='X']``,
+    ``cda:observation[cda:templateId/@root='X']/cda:value``): an element it matches is
+    reached from an element holding that ``templateId`` by those steps
+    (``key(…)/..``, ``key(…)/../Q{…}value``); or, with ``by_name``, end in an element
+    name test (``cda:author/cda:assignedAuthor/cda:code``): an element it matches has
+    that name (``//Q{…}code``, at most :data:`MAX_NAME_SCANS` names). The union of these
+    paths, in document order, holds every element a rule of the mode can match. Applying
+    the mode to them alone, without the rules' descent into the children, gives each the
+    rule the whole walk would have given it (a rule depends on the node only:
+    ``position()``, ``last()``, ``#current``, ``xsl:next-match`` and
+    ``xsl:apply-imports`` are refused), in the walk's order (document order), and skips
+    only elements no rule can match.
+    """
+    below: dict[str, set[str]] = {}
+    names: set[str] = set()
+    for template in templates:
+        if template.get("priority") in ("-1", "-2"):
+            continue
+        match = template.get("match") or ""
+        found = _template_root_step(match, template.nsmap)
+        steps = _steps_below(match, found[1], template.nsmap) if found is not None else None
+        if found is not None and steps is not None:
+            below.setdefault(steps, set()).add(found[0])
+            continue
+        parents = required_parents(match, template.nsmap) if by_name else None
+        name = _steps_below(match, len(_steps(match.strip())) - 2, template.nsmap)
+        if parents is None or name is None or name.endswith("*"):
+            return None
+        names.add(name)
+    if (not below and not names) or len(names) > MAX_NAME_SCANS:
+        return None
+    if _uses_context_position(templates):
+        return None
+    if any(
+        len((t.get("mode") or "").split()) != 1
+        or any(
+            element.tag in _CONTEXT_DEPENDENT or "#current" in (element.get("mode") or "")
+            for element in t.iter()
+        )
+        for t in templates
+    ):
+        return None
+    descents: list[etree._Element] = []
+    for walk in root.iter(f"{{{XSL_NS}}}apply-templates"):
+        if walk.get("mode") != mode:
+            continue
+        owner = _enclosing_template(walk)
+        if owner is not None and owner.get("mode") == mode:
+            select = "".join((walk.get("select") or "").split())
+            if select not in _DESCENT_SELECTS or len(walk) != 0:
+                return None
+            descents.append(walk)
+        elif walk.get("select") != "/":
+            return None
+    paths = []
+    for steps, values in sorted(below.items()):
+        listed = ", ".join("'" + value.replace("'", "''") + "'" for value in sorted(values))
+        paths.append(f"key('{GUARD_KEY}', ({listed}))/..{steps}")
+    paths += [f"/{name}" for name in sorted(names)]  # '//Q{…}name'
+    return "(" + " | ".join(paths) + ")", descents
+
+
 def _guard_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -> int:
     guards: dict[str, list[str]] = {}
     for mode, templates in rules.items():
         roots = [required_template_root(t.get("match") or "", t.nsmap) for t in templates]
         if roots and all(r is not None for r in roots):
             guards[mode] = sorted({r for r in roots if r is not None})
+    # header-only modes are left to the pruned walk and the dispatch by parent
+    anchored = {
+        mode
+        for mode, templates in rules.items()
+        if all(anchored_path(t.get("match") or "", t.nsmap) for t in templates)
+    }
     whole_mode: dict[str, list[etree._Element]] = {}
     for template in root.iterchildren(f"{{{XSL_NS}}}template"):
-        whole_mode.setdefault(template.get("mode") or "", []).append(template)
+        for mode in (template.get("mode") or "#default").split():
+            whole_mode.setdefault(mode, []).append(template)
+    candidates = {
+        mode: found
+        for mode in rules
+        if (
+            found := _candidate_walk(
+                root, mode, whole_mode.get(mode, []), by_name=mode not in anchored
+            )
+        )
+        is not None
+    }
     added = 0
     for walk in list(root.iter(f"{{{XSL_NS}}}apply-templates")):
-        walked = walk.get("mode")
-        if walk.get("select") != "/" or walked not in guards:
+        walked = walk.get("mode") or ""
+        if walk.get("select") != "/" or (walked not in guards and walked not in candidates):
+            continue
+        added += 1
+        if walked in candidates:
+            walk.set("select", candidates[walked][0])
             continue
         values = ", ".join("'" + value.replace("'", "''") + "'" for value in guards[walked])
         anchors = f"key('{GUARD_KEY}', ({values}))/.."
@@ -226,7 +368,6 @@ def _guard_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -
             # walk only the subtrees that can hold a match, outermost first, in document
             # order: every element that could match is visited once, in the same order
             walk.set("select", f"outermost({anchors})")
-            added += 1
             continue
         guard = etree.Element(f"{{{XSL_NS}}}if")
         guard.set("test", f"exists({anchors})")
@@ -235,7 +376,9 @@ def _guard_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -
         assert parent is not None
         parent.replace(walk, guard)
         guard.append(walk)
-        added += 1
+    for _, descents in candidates.values():
+        for descent in descents:
+            _remove_keeping_tail(descent)
     return added
 
 
@@ -297,28 +440,20 @@ def boolean_predicate(predicate: str) -> bool:
     )
 
 
-def parent_chain(pattern: str, namespaces: Mapping[str | None, str]) -> str | None:
-    """A cheap necessary condition on the last step of a child-only path pattern.
+def required_parents(pattern: str, namespaces: Mapping[str | None, str]) -> list[str] | None:
+    """The ancestors a path pattern requires of the element it matches, nearest first.
 
-    ``//cda:ClinicalDocument[...]/cda:author/*[not(...)]`` ->
-    ``parent::Q{urn:hl7-org:v3}author/parent::Q{urn:hl7-org:v3}ClinicalDocument``: the
-    names of the ancestors the pattern requires, up to the first ``//``. None when the
-    pattern is not such a path, or when putting the condition first among the last
-    step's predicates could change its meaning (a predicate that is not surely boolean).
+    ``//cda:ClinicalDocument[...]/cda:author/*[...]`` -> ``['{urn:hl7-org:v3}author',
+    '{urn:hl7-org:v3}ClinicalDocument']`` (``'*'`` for any element), up to the first
+    ``//``, the root, or a step that is not a plain name test. None when the pattern is not
+    a path whose last step is an element name test (a union, an attribute, ``text()``…).
     """
     if any(word == "|" for _, _, word in _top_level_tokens(pattern)):
         return None
     steps = _steps(pattern.strip())
-    last = steps[-1]
-    match = _NAME_STEP.fullmatch(last.split("[", 1)[0].strip())
-    if match is None or not last.strip():
+    if not steps[-1].strip() or _NAME_STEP.fullmatch(steps[-1].split("[", 1)[0].strip()) is None:
         return None
-    predicates = _predicates(last)
-    if not all(boolean_predicate(p) for p in predicates):
-        return None
-    if match.group("name") != "*" and not predicates:
-        return None  # a bare name test is already what Saxon checks first
-    chain: list[str] = []
+    names: list[str] = []
     for step in reversed(steps[:-1]):
         match = _NAME_STEP.fullmatch(step.split("[", 1)[0].strip())
         if not step.strip() or match is None:  # the root, a '//' or anything else: stop
@@ -327,13 +462,39 @@ def parent_chain(pattern: str, namespaces: Mapping[str | None, str]) -> str | No
         if name == "*":
             if prefix:
                 break
-            chain.append("parent::*")
+            names.append("*")
             continue
         uri = namespaces.get(prefix) if prefix else ""
         if uri is None:
             break
-        chain.append(f"parent::Q{{{uri}}}{name}")
-    return "/".join(chain) or None
+        names.append(f"{{{uri}}}{name}")
+    return names
+
+
+def _name_test(name: str) -> str:
+    """``{uri}local`` -> ``Q{uri}local`` (an EQName, whatever the prefixes in scope)."""
+    return "*" if name == "*" else f"Q{name}"
+
+
+def parent_chain(pattern: str, namespaces: Mapping[str | None, str]) -> str | None:
+    """A cheap necessary condition on the last step of a child-only path pattern.
+
+    ``//cda:ClinicalDocument[...]/cda:author/*[not(...)]`` ->
+    ``parent::Q{urn:hl7-org:v3}author/parent::Q{urn:hl7-org:v3}ClinicalDocument``: the
+    names of the ancestors the pattern requires (:func:`required_parents`). None when
+    there are none, or when putting the condition first among the last step's predicates
+    could change its meaning (a predicate that is not surely boolean).
+    """
+    parents = required_parents(pattern, namespaces)
+    if not parents:
+        return None
+    last = _steps(pattern.strip())[-1]
+    predicates = _predicates(last)
+    if not all(boolean_predicate(p) for p in predicates):
+        return None
+    if last.split("[", 1)[0].strip() != "*" and not predicates:
+        return None  # a bare name test is already what Saxon checks first
+    return "/".join(f"parent::{_name_test(name)}" for name in parents)
 
 
 def _check_parents_first(root: etree._Element) -> int:
@@ -368,6 +529,110 @@ def _check_parents_first(root: etree._Element) -> int:
     return changed
 
 
+DISPATCH_MIN_RULES = 16
+_CONTEXT_DEPENDENT = frozenset(f"{{{XSL_NS}}}{name}" for name in ("next-match", "apply-imports"))
+
+
+def _enclosing_template(element: etree._Element) -> etree._Element | None:
+    for ancestor in element.iterancestors(f"{{{XSL_NS}}}template"):
+        return ancestor
+    return None
+
+
+def _dispatch_by_parent(root: etree._Element) -> int:
+    """Split a mode whose rules name their parent element into one mode per parent name.
+
+    Saxon indexes the rules of a mode by the name of the element they match, nothing
+    more: in the minimal-structure profile every header element is tried against the
+    ~150 "closed template" rules (``…/hl7:author/*[not(self::…)]``) and the ~50 rules
+    for an ``addr``, whatever its parent. Here, a rule whose pattern requires a parent
+    named P (:func:`required_parents`) moves to a mode ``<M>-esante-p<n>`` that only
+    processes the children of a P; rules without such a requirement and the default
+    rules belong to every mode. The walk descends through a dispatch mode whose rules
+    match the current element by name (indexed) and apply the child mode::
+
+        <xsl:apply-templates select="*" mode="M12"/>
+          -> <xsl:apply-templates select="." mode="M12-esante-d"/>
+        <xsl:template match="Q{urn:hl7-org:v3}author" mode="M12-esante-d" priority="1">
+          <xsl:apply-templates select="*" mode="M12-esante-p3"/>
+        </xsl:template>
+
+    The same children are processed in the same order and positions; each child is
+    offered every rule that can match it (the others require another parent), so the
+    same rule wins (priorities and declaration order are kept).
+
+    Only a mode entered from the document node (``select="/"``) and walked with
+    ``select="*"`` from its own templates is split, without ``#current``,
+    ``xsl:next-match`` nor ``xsl:apply-imports``, and when at least
+    :data:`DISPATCH_MIN_RULES` rules name their parent.
+    """
+    by_mode: dict[str, list[etree._Element]] = {}
+    for template in root.iterchildren(f"{{{XSL_NS}}}template"):
+        for mode in (template.get("mode") or "").split():
+            by_mode.setdefault(mode, []).append(template)
+    walks: dict[str, list[etree._Element]] = {}
+    for walk in root.iter(f"{{{XSL_NS}}}apply-templates"):
+        walks.setdefault(walk.get("mode") or "#default", []).append(walk)
+    split = 0
+    for mode, templates in by_mode.items():
+        if mode.startswith("#") or any(len((t.get("mode") or "").split()) != 1 for t in templates):
+            continue
+        if any(
+            element.tag in _CONTEXT_DEPENDENT or "#current" in (element.get("mode") or "")
+            for template in templates
+            for element in template.iter()
+        ):
+            continue
+        descents: list[etree._Element] = []
+        entries_ok = True
+        for walk in walks.get(mode, []):
+            owner = _enclosing_template(walk)
+            if owner is not None and owner.get("mode") == mode:
+                if walk.get("select") != "*" or len(walk) != 0:
+                    entries_ok = False
+                descents.append(walk)
+            elif walk.get("select") != "/":
+                entries_ok = False
+        if not entries_ok:
+            continue
+        parents: dict[int, str | None] = {}
+        for template in templates:
+            if template.get("priority") in ("-1", "-2") or template.get("match") is None:
+                parents[id(template)] = None
+                continue
+            names = required_parents(template.get("match") or "", template.nsmap)
+            parents[id(template)] = names[0] if names and names[0] != "*" else None
+        named = sorted({p for p in parents.values() if p is not None})
+        if sum(1 for p in parents.values() if p is not None) < DISPATCH_MIN_RULES:
+            continue
+        child_modes = {name: f"{mode}-esante-p{i}" for i, name in enumerate(named)}
+        every = " ".join([mode, *child_modes.values()])
+        for template in templates:
+            parent = parents[id(template)]
+            template.set("mode", child_modes[parent] if parent is not None else every)
+        dispatch = f"{mode}-esante-d"
+        for walk in descents:
+            walk.set("select", ".")
+            walk.set("mode", dispatch)
+        for name, child_mode in child_modes.items():
+            rule = etree.SubElement(root, f"{{{XSL_NS}}}template")
+            rule.set("match", _name_test(name))
+            rule.set("mode", dispatch)
+            rule.set("priority", "1")
+            descent = etree.SubElement(rule, f"{{{XSL_NS}}}apply-templates")
+            descent.set("select", "*")
+            descent.set("mode", child_mode)
+        fallback = etree.SubElement(root, f"{{{XSL_NS}}}template")
+        fallback.set("match", "node() | @*")
+        fallback.set("mode", dispatch)
+        fallback.set("priority", "0")
+        descent = etree.SubElement(fallback, f"{{{XSL_NS}}}apply-templates")
+        descent.set("select", "*")
+        descent.set("mode", mode)
+        split += 1
+    return split
+
+
 def _prune_deep_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -> int:
     prefixes: dict[str, set[str]] = {}
     for mode, templates in rules.items():
@@ -398,6 +663,88 @@ def _prune_deep_walks(root: etree._Element, rules: dict[str, list[etree._Element
             guard.append(descent)
             pruned += 1
     return pruned
+
+
+VALUE_SET_PARAM = "esante-vs-"
+_XML_LITERAL = r"""(?:'([\w./-]+\.xml)'|"([\w./-]+\.xml)")"""
+_DOC_CALL = re.compile(
+    r"(?<![\w.:$-])(doc|document)\(\s*(?:" + _XML_LITERAL + r"|\$([A-Za-z_][\w.-]*))\s*\)"
+)
+_LITERAL_ONLY = re.compile(r"\s*" + _XML_LITERAL + r"\s*")
+_EXPRESSION_ATTRIBUTES = ("test", "select", "match")
+
+
+def _literal_variables(root: etree._Element) -> dict[str, str]:
+    """Top-level ``xsl:variable`` bound to a plain ``'….xml'`` literal and never shadowed."""
+    found: dict[str, str] = {}
+    for variable in root.iterchildren(f"{{{XSL_NS}}}variable"):
+        literal = _LITERAL_ONLY.fullmatch(variable.get("select") or "")
+        name = variable.get("name")
+        if name and literal is not None and variable.get("as") is None and len(variable) == 0:
+            found[name] = literal.group(1) or literal.group(2)
+    for tag in ("variable", "param"):
+        for local in root.iter(f"{{{XSL_NS}}}{tag}"):
+            if local.getparent() is not root:
+                found.pop(local.get("name") or "", None)
+    return found
+
+
+def _value_sets_as_parameters(root: etree._Element) -> int:
+    """Read each value set once per process instead of once per validation.
+
+    The kit's stylesheets open their value sets with ``doc('include/voc-….xml')`` or
+    ``document($JDV_…)`` (a variable holding the path) inside the assertions: Saxon keeps
+    the documents it loads for one transformation only, so every validation parsed them
+    all again. Each such call on a literal path becomes a reference to a global parameter
+    whose default is the very same call::
+
+        <xsl:param name="esante-vs-0" select="document('../jeuxDeValeurs/JDV_X.xml')"/>
+
+    The compiler binds the parameter to the value set parsed once (see
+    :mod:`._valuesets`); a parameter left unbound (a file missing from the kit) evaluates
+    the original call, with the original error. Stylesheets with ``xsl:strip-space``
+    (which applies to the documents ``doc()`` loads) are left alone.
+    """
+    if root.find(f"{{{XSL_NS}}}strip-space") is not None:
+        return 0
+    variables = _literal_variables(root)
+    params: dict[tuple[str, str], str] = {}
+
+    def replace(text: str) -> str:
+        blanked, _ = _depths(text)
+        pieces: list[str] = []
+        done = 0
+        for call in _DOC_CALL.finditer(text):
+            if blanked[call.start() : call.start() + 3] != text[call.start() : call.start() + 3]:
+                continue  # inside a string literal
+            literal = call.group(2) or call.group(3) or variables.get(call.group(4) or "")
+            if literal is None:
+                continue
+            name = params.setdefault((call.group(1), literal), f"{VALUE_SET_PARAM}{len(params)}")
+            pieces += [text[done : call.start()], f"${name}"]
+            done = call.end()
+        return "".join(pieces) + text[done:] if pieces else text
+
+    changed = 0
+    for element in root.iter(f"{{{XSL_NS}}}*"):
+        if element.tag == f"{{{XSL_NS}}}key":
+            continue
+        for attribute in _EXPRESSION_ATTRIBUTES:
+            value = element.get(attribute)
+            if value and ("doc(" in value or "document(" in value):
+                rewritten = replace(value)
+                if rewritten != value:
+                    element.set(attribute, rewritten)
+                    changed += 1
+    imports = list(root.iterchildren(f"{{{XSL_NS}}}import"))
+    at = root.index(imports[-1]) + 1 if imports else 0
+    for (function, literal), name in sorted(params.items(), key=lambda item: item[1]):
+        param = etree.Element(f"{{{XSL_NS}}}param")
+        param.set("name", name)
+        param.set("select", f"{function}('{literal}')")
+        root.insert(at, param)
+        at += 1
+    return changed
 
 
 def _add_key(root: etree._Element, name: str, match: str, use: str) -> None:
@@ -456,4 +803,7 @@ def add_guards(xslt: str) -> tuple[str, int]:
         _add_key(root, DEPTH_KEY, f"Q{{{HL7_NS}}}ClinicalDocument", "1")
     dropped = _drop_idle_walks(root)
     reordered = _check_parents_first(root)
-    return etree.tostring(root, encoding="unicode"), guarded + pruned + dropped + reordered
+    dispatched = _dispatch_by_parent(root)
+    value_sets = _value_sets_as_parameters(root)
+    changes = guarded + pruned + dropped + reordered + dispatched + value_sets
+    return etree.tostring(root, encoding="unicode"), changes

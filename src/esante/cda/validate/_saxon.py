@@ -21,6 +21,7 @@ time with an internal error.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from saxonche import PySaxonProcessor
@@ -48,17 +49,28 @@ def parse(text: str, base_uri: str | None = None) -> Any:
 
 
 class PerThreadExecutable:
-    """A compiled stylesheet that hands each thread its own clone."""
+    """A compiled stylesheet that hands each thread its own clone.
 
-    def __init__(self, executable: Any) -> None:
+    ``parameters`` (global stylesheet parameters: name -> Saxon value) are set on every
+    clone; the values are shared, so they must be immutable (documents are).
+    """
+
+    def __init__(self, executable: Any, parameters: Mapping[str, Any] | None = None) -> None:
         self._master = executable
+        self._parameters = dict(parameters or {})
         self._local = threading.local()
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self._parameters)
 
     def get(self) -> Any:
         clone = getattr(self._local, "executable", None)
         if clone is None:
             with SAXON_LOCK:
                 clone = self._master.clone()
+                for name, value in self._parameters.items():
+                    clone.set_parameter(name, value)
             self._local.executable = clone
         return clone
 

@@ -28,7 +28,12 @@ def _text(element: object) -> str:
 
 
 def findings_from_svrl(svrl: str, schematron: str) -> list[Finding]:
-    """The failed assertions and fired reports of one SVRL output, in document order."""
+    """The failed assertions and fired reports of one SVRL output, in document order.
+
+    An output naming neither element (a conforming document) is not parsed at all.
+    """
+    if svrl and "failed-assert" not in svrl and "successful-report" not in svrl:
+        return []
     root = parse_xml(
         svrl.encode("utf-8"), what=f"rapport SVRL de {schematron}", max_bytes=_MAX_SVRL
     )

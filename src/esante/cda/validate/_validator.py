@@ -19,6 +19,7 @@ import copy
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from esante.cda.validate._compiler import SchematronCompileError, SchematronComp
 from esante.cda.validate._dmp_rules import SOURCE as DMP_SOURCE
 from esante.cda.validate._dmp_rules import dmp_findings
 from esante.cda.validate._kit import BODY_PROFILES, STRUCMIN, Kit
-from esante.cda.validate._report import Finding, Severity, ValidationReport
+from esante.cda.validate._report import Finding, Severity, ValidationReport, XsdIssue
 from esante.cda.validate._saxon import parse
 from esante.cda.validate._selection import HL7_NS, profile_document
 from esante.cda.validate._svrl import findings_from_svrl
@@ -39,6 +40,11 @@ from esante.config import load_settings
 from esante.safexml import DEFAULT_MAX_BYTES, XmlError, parse_xml, parse_xml_file
 
 _CLINICAL_DOCUMENT = f"{{{HL7_NS}}}ClinicalDocument"
+
+# XSD validation runs here while the calling thread runs the schematrons: lxml releases
+# the GIL while libxml2 validates, saxonche keeps it while Saxon transforms, so the two
+# overlap. Validations of one schema are serialised by CdaSchema's lock anyway.
+_XSD_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="esante-xsd")
 
 
 class _Default:
@@ -138,12 +144,10 @@ class Validator:
         timings: dict[str, float] = {}
 
         mark = time.perf_counter()
-        xsd_errors = self._schema.validate(root)
-        timings["xsd"] = (time.perf_counter() - mark) * 1000
-
-        mark = time.perf_counter()
+        text = etree.tostring(root, encoding="unicode")
+        xsd = _XSD_POOL.submit(self._timed_xsd, root)
         base_uri = data.resolve().as_uri() if isinstance(data, Path) else None
-        node = parse(etree.tostring(root, encoding="unicode"), base_uri)
+        node = parse(text, base_uri)
         timings["saxon-parse"] = (time.perf_counter() - mark) * 1000
 
         findings: list[Finding] = []
@@ -151,6 +155,8 @@ class Validator:
             mark = time.perf_counter()
             findings.extend(self._run(name, node))
             timings[name] = (time.perf_counter() - mark) * 1000
+        xsd_errors, xsd_ms = xsd.result()
+        timings = {"xsd": xsd_ms, **timings}  # ran alongside the schematrons
         schematrons = profile.schematrons
         if dmp:
             findings.extend(dmp_findings(root))
@@ -166,6 +172,12 @@ class Validator:
             duration_ms=(time.perf_counter() - started) * 1000,
             timings_ms=timings,
         )
+
+    def _timed_xsd(self, root: etree._Element) -> tuple[list[XsdIssue], float]:
+        """The XSD errors of ``root`` and the time the validation took (ms)."""
+        mark = time.perf_counter()
+        errors = self._schema.validate(root)
+        return errors, (time.perf_counter() - mark) * 1000
 
     def _run(self, name: str, node: Any) -> list[Finding]:
         try:

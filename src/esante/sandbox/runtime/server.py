@@ -209,6 +209,11 @@ class _ThreadingServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
         address = sock.getsockname()
         super().__init__(address, _Handler, bind_and_activate=False)
         self.socket.close()
+        # Non-blocking accept: the listening socket may be shared with other server
+        # processes, and when one of them takes the connection first a blocking accept()
+        # would hang this thread (and the shutdown waiting for it). socketserver treats
+        # the resulting BlockingIOError as "nothing to accept".
+        sock.setblocking(False)
         self.socket = owner.context.wrap_socket(
             sock, server_side=True, do_handshake_on_connect=False
         )
