@@ -82,6 +82,7 @@ def build_worker(
     idle_sleep_s: float = 0.5,
     after_handle: Callable[[ClaimedOrder, Outcome], None] | None = None,
     product_reference: str = "ESANTE-BAC-A-SABLE",
+    batch: int = 4,
 ) -> WorkerSetup:
     """A worker on ``database_url`` sending to the DMP of the sandbox in ``sandbox``."""
     from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
@@ -129,6 +130,7 @@ def build_worker(
         worker_id=worker_id,
         idle_sleep_s=idle_sleep_s,
         after_handle=after_handle,
+        batch=batch,
     )
     return WorkerSetup(worker, engine, [transport])
 

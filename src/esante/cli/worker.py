@@ -50,6 +50,12 @@ def worker(
         float,
         typer.Option("--retry-cap", min=0.01, help="Délai maximal entre deux tentatives (s)."),
     ] = 300.0,
+    batch: Annotated[
+        int,
+        typer.Option(
+            "--batch", min=1, max=100, help="Ordres réservés à la fois par chaque fil d'envoi."
+        ),
+    ] = 4,
     poll: Annotated[
         float, typer.Option("--poll", min=0.01, help="Attente (s) quand rien n'est à envoyer.")
     ] = 0.5,
@@ -69,6 +75,7 @@ def worker(
         policy=RetryPolicy(base_s=retry_base, cap_s=retry_cap, lease_s=lease),
         idle_sleep_s=poll,
         product_reference=settings.mss_product_reference,
+        batch=batch,
     )
     work = setup.worker
     try:
