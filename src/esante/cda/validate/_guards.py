@@ -50,7 +50,7 @@ SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 HL7_NS = "urn:hl7-org:v3"
 GUARD_KEY = "esante-templateId-root"
 DEPTH_KEY = "esante-clinical-document"
-GUARDS_VERSION = "10"
+GUARDS_VERSION = "12"
 
 _OID_LITERAL = r"""(?:'([^']*)'|"([^"]*)")"""
 _TEMPLATE_ID_ROOT = re.compile(
@@ -610,27 +610,83 @@ def _dispatch_by_parent(root: etree._Element) -> int:
         for template in templates:
             parent = parents[id(template)]
             template.set("mode", child_modes[parent] if parent is not None else every)
+        interior = _pruned_interior_names(templates, descents)
         dispatch = f"{mode}-esante-d"
         for walk in descents:
             walk.set("select", ".")
             walk.set("mode", dispatch)
-        for name, child_mode in child_modes.items():
+            guard = walk.getparent()
+            if interior is not None and guard is not None and _is_prune_guard(guard):
+                guard.tail = (walk.tail or "") + (guard.tail or "")
+                walk.tail = None
+                owner = guard.getparent()
+                assert owner is not None
+                owner.replace(guard, walk)
+        for name in sorted(set(child_modes) | (interior or set())):
             rule = etree.SubElement(root, f"{{{XSL_NS}}}template")
             rule.set("match", _name_test(name))
             rule.set("mode", dispatch)
             rule.set("priority", "1")
             descent = etree.SubElement(rule, f"{{{XSL_NS}}}apply-templates")
             descent.set("select", "*")
-            descent.set("mode", child_mode)
+            descent.set("mode", child_modes.get(name, mode))
         fallback = etree.SubElement(root, f"{{{XSL_NS}}}template")
         fallback.set("match", "node() | @*")
         fallback.set("mode", dispatch)
         fallback.set("priority", "0")
-        descent = etree.SubElement(fallback, f"{{{XSL_NS}}}apply-templates")
+        descent = etree.Element(f"{{{XSL_NS}}}apply-templates")
         descent.set("select", "*")
         descent.set("mode", mode)
+        if interior is None:
+            fallback.append(descent)
+        else:  # no rule path runs through this name: below it, nothing can match
+            guard = etree.SubElement(fallback, f"{{{XSL_NS}}}if")
+            guard.set("test", _SINGLE_ROOT_DOCUMENT_FAILS)
+            guard.append(descent)
         split += 1
     return split
+
+
+_SINGLE_ROOT_DOCUMENT_FAILS = (
+    f"count(key('{DEPTH_KEY}', 1)) ne 1 or empty(/Q{{{HL7_NS}}}ClinicalDocument)"
+)
+
+
+def _is_prune_guard(element: etree._Element) -> bool:
+    return element.tag == f"{{{XSL_NS}}}if" and (element.get("test") or "").startswith(
+        _SINGLE_ROOT_DOCUMENT_FAILS + " or "
+    )
+
+
+def _pruned_interior_names(
+    templates: list[etree._Element], descents: list[etree._Element]
+) -> set[str] | None:
+    """For a mode whose walk :func:`_prune_deep_walks` pruned, the names along its rule paths.
+
+    The pruned walk descends into an element only when its path from the root is a
+    proper prefix of a rule's path (``count(key(…)) ne 1 or … or string-join(…) = (…)``,
+    evaluated for every element of the header). With the dispatch by name, a cheaper
+    test of the same kind prunes for free: a descendant of an element E can match a rule
+    only if E's name appears before the last step of that rule's path (E is one of the
+    matched element's required ancestors), or if E is above the ``ClinicalDocument`` the
+    path starts from — impossible when the document's only ``ClinicalDocument`` is its
+    root. So the dispatch mode gets a rule for each such name, and its fallback descends
+    only when that condition on the document fails (as the pruned walk did).
+    None when the mode was not pruned.
+    """
+    if not any(
+        (guard := walk.getparent()) is not None and _is_prune_guard(guard) for walk in descents
+    ):
+        return None
+    names: set[str] = set()
+    for template in templates:
+        if template.get("priority") in ("-1", "-2") or template.get("match") is None:
+            continue
+        path = anchored_path(template.get("match") or "", template.nsmap)
+        if path is None or "*" in path[:-1]:
+            return None
+        names.update(path[:-1])
+    return names
 
 
 def _prune_deep_walks(root: etree._Element, rules: dict[str, list[etree._Element]]) -> int:
@@ -652,12 +708,7 @@ def _prune_deep_walks(root: etree._Element, rules: dict[str, list[etree._Element
         allowed = ", ".join("'" + p.replace("'", "''") + "'" for p in sorted(prefixes[own]))
         for descent in list(template.iterchildren(f"{{{XSL_NS}}}apply-templates")):
             guard = etree.Element(f"{{{XSL_NS}}}if")
-            guard.set(
-                "test",
-                f"count(key('{DEPTH_KEY}', 1)) ne 1"
-                f" or empty(/Q{{{HL7_NS}}}ClinicalDocument)"
-                f" or {path} = ({allowed})",
-            )
+            guard.set("test", f"{_SINGLE_ROOT_DOCUMENT_FAILS} or {path} = ({allowed})")
             guard.tail, descent.tail = descent.tail, None
             template.replace(descent, guard)
             guard.append(descent)
@@ -777,6 +828,53 @@ def _drop_idle_walks(root: etree._Element) -> int:
     return dropped
 
 
+def _drop_empty_walks(root: etree._Element) -> int:
+    """Remove the walks of modes that have no rule: they visit every node and output nothing.
+
+    The kit has patterns without any (concrete) rule; the skeleton still writes their mode,
+    made only of an empty ``text()`` rule and a ``@*|node()`` rule that applies the mode
+    to the children, and walks the whole document with it. Such a walk outputs nothing,
+    as long as the mode has no other template and no ``xsl:mode`` declaration changes the
+    built-in rules.
+    """
+    if root.find(f"{{{XSL_NS}}}mode") is not None:
+        return 0
+    by_mode: dict[str, list[etree._Element]] = {}
+    for template in root.iterchildren(f"{{{XSL_NS}}}template"):
+        for mode in (template.get("mode") or "#default").split():
+            by_mode.setdefault(mode, []).append(template)
+    dropped = 0
+    for walk in list(root.iter(f"{{{XSL_NS}}}apply-templates")):
+        mode = walk.get("mode") or ""
+        if walk.get("select") != "/" or len(walk) != 0 or not mode or mode.startswith("#"):
+            continue
+        templates = by_mode.get(mode, [])
+        if len(templates) == 2 and all(_idle_template(t, mode) for t in templates):
+            _remove_keeping_tail(walk)
+            dropped += 1
+    return dropped
+
+
+def _idle_template(template: etree._Element, mode: str) -> bool:
+    """The skeleton's empty ``text()`` rule, or its ``@*|node()`` rule that only descends."""
+    if template.get("mode") != mode or (template.text and template.text.strip()):
+        return False
+    match = "".join((template.get("match") or "").split())
+    if match == "text()" and template.get("priority") == "-1":
+        return len(template) == 0
+    if match != "@*|node()" or template.get("priority") != "-2":
+        return False
+    for element in template.iterdescendants():
+        if not isinstance(element.tag, str):
+            continue  # a comment
+        if element.tag == f"{{{XSL_NS}}}apply-templates":
+            if element.get("mode") != mode or len(element) != 0:
+                return False
+        elif element.tag != f"{{{XSL_NS}}}if" or (element.text or "").strip():
+            return False
+    return True
+
+
 def _remove_keeping_tail(element: etree._Element) -> None:
     parent = element.getparent()
     assert parent is not None
@@ -794,6 +892,7 @@ def add_guards(xslt: str) -> tuple[str, int]:
     root = etree.fromstring(
         xslt.encode("utf-8"), parser=etree.XMLParser(resolve_entities=False, huge_tree=True)
     )
+    empty = _drop_empty_walks(root)
     rules = _mode_rules(root)
     guarded = _guard_walks(root, rules)
     if guarded:
@@ -805,5 +904,5 @@ def add_guards(xslt: str) -> tuple[str, int]:
     reordered = _check_parents_first(root)
     dispatched = _dispatch_by_parent(root)
     value_sets = _value_sets_as_parameters(root)
-    changes = guarded + pruned + dropped + reordered + dispatched + value_sets
+    changes = empty + guarded + pruned + dropped + reordered + dispatched + value_sets
     return etree.tostring(root, encoding="unicode"), changes

@@ -8,6 +8,7 @@ from lxml import etree
 from esante.cda.validate._guards import (
     DEPTH_KEY,
     GUARD_KEY,
+    HL7_NS,
     add_guards,
     anchored_path,
     required_template_root,
@@ -66,20 +67,44 @@ STYLESHEET = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
 </xsl:stylesheet>"""
 
 
-def test_only_fully_keyed_modes_are_guarded() -> None:
+def test_modes_visit_only_what_their_rules_can_match() -> None:
     text, added = add_guards(STYLESHEET)
+    assert added == 2
+    root = etree.fromstring(text.encode())
+    xsl = "{http://www.w3.org/1999/XSL/Transform}"
+    walks = {el.get("mode"): el.get("select") for el in root.iter(f"{xsl}apply-templates")}
+    # M1: the elements its rules can match, reached from their templateIds
+    assert walks["M1"] == (
+        f"(key('{GUARD_KEY}', ('1.2.3'))/.. | key('{GUARD_KEY}', ('4.5'))/../Q{{{HL7_NS}}}code)"
+    )
+    # M2: its only rule names the element it matches
+    assert walks["M2"] == f"(//Q{{{HL7_NS}}}section)"
+    key = root.find(f"{xsl}key")
+    assert key is not None
+    assert key.get("name") == GUARD_KEY
+
+
+def test_a_mode_using_its_context_position_keeps_the_whole_walk() -> None:
+    positional = STYLESHEET.replace(
+        """priority="1000" mode="M1"/>""",
+        """priority="1000" mode="M1"><xsl:value-of select="position()"/></xsl:template>""",
+        1,
+    ).replace(
+        """match="cda:section" priority="1000" mode="M2"/>""",
+        """match="cda:section" priority="1000" mode="M2"><xsl:value-of select="last()"/>"""
+        """</xsl:template>""",
+    )
+    text, added = add_guards(positional)
     assert added == 1
     root = etree.fromstring(text.encode())
     xsl = "{http://www.w3.org/1999/XSL/Transform}"
     guard = root.find(f".//{xsl}if")
     assert guard is not None
-    assert guard.get("test") == f"exists(key('{GUARD_KEY}', ('1.2.3', '4.5')))"
+    assert guard.get("test") == f"exists(key('{GUARD_KEY}', ('1.2.3', '4.5'))/..)"
     assert guard[0].get("mode") == "M1"
-    key = root.find(f"{xsl}key")
-    assert key is not None
-    assert key.get("name") == GUARD_KEY
-    walks = [el.get("mode") for el in root.iter(f"{xsl}apply-templates")]
-    assert walks == ["M1", "M2"]  # M2 still walked, unguarded
+    assert guard[0].get("select") == "/"
+    walks = [el.get("select") for el in root.iter(f"{xsl}apply-templates")]
+    assert walks == ["/", "/"]  # M2 is walked whole
 
 
 HL7 = "{urn:hl7-org:v3}"
@@ -136,7 +161,7 @@ ART_DECOR_LIKE = """<xsl:stylesheet xmlns:xsl="http://www.w3.org/1999/XSL/Transf
 
 def test_header_only_walk_is_pruned_and_idle_walk_dropped() -> None:
     text, changes = add_guards(ART_DECOR_LIKE)
-    assert changes == 2
+    assert changes == 3  # pruned walk, idle walk dropped, parent checked first
     root = etree.fromstring(text.encode())
     xsl = "{http://www.w3.org/1999/XSL/Transform}"
     pattern = root.find(".//{http://purl.oclc.org/dsdl/svrl}active-pattern")
@@ -149,6 +174,10 @@ def test_header_only_walk_is_pruned_and_idle_walk_dropped() -> None:
     assert f"count(key('{DEPTH_KEY}', 1)) ne 1" in test
     assert "('{urn:hl7-org:v3}ClinicalDocument', '{urn:hl7-org:v3}ClinicalDocument " in test
     assert "{urn:hl7-org:v3}author')" in test
+    closed = next(t for t in root.iter(f"{xsl}template") if t.get("priority") == "999")
+    assert closed.get("match") == (
+        "//hl7:ClinicalDocument/*[parent::Q{urn:hl7-org:v3}ClinicalDocument][not(self::hl7:id)]"
+    )
 
 
 def test_idle_walk_kept_when_the_default_mode_has_rules() -> None:
