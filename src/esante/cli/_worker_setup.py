@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     from esante.mss import MssClient
 
-from esante import __version__
+from esante.cli.dmp import ACTIVITY, LPS_OID, sandbox_client
 from esante.cli.sandbox import load_manifest
 from esante.outbox import (
     DEFAULT_CREDENTIALS,
@@ -32,11 +32,6 @@ from esante.outbox import (
     Worker,
 )
 from esante.store import make_engine, session_factory
-
-LPS_OID = "1.2.250.1.999.42.1"
-LPS_HOMOLOGATION = "ESANTE-BAC-A-SABLE"
-ACTIVITY = ("04", "1.2.250.1.213.2.2", "Hospitalisation de jour")
-"""Default submission-set contentTypeCode (JDV_J59), the one of the official messages."""
 
 
 class WorkerSetupError(OutboxError):
@@ -85,31 +80,14 @@ def build_worker(
     batch: int = 4,
 ) -> WorkerSetup:
     """A worker on ``database_url`` sending to the DMP of the sandbox in ``sandbox``."""
-    from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
     from esante.outbox.dmp import CredentialRing, DmpCredential, DmpSender
     from esante.outbox.mss import MssSender, MssSettings
-    from esante.transport import HttpsTransport, TlsConfig
     from esante.xds import Code
 
     keys = [check_credential(c) for c in credentials]
     manifest = load_manifest(sandbox)
     pki = manifest.pki
-    transport = HttpsTransport(
-        TlsConfig(
-            ca_bundle=pki.ca,
-            certificate=pki.authentication_certificate,
-            key=pki.authentication_key,
-        )
-    )
-    client = DmpClient.with_signer(
-        transport,
-        DmpEndpoints.from_base_url(manifest.dmp.base_url),
-        signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
-        lps=LpsInfo(
-            name="esante", version=__version__, homologation_id=LPS_HOMOLOGATION, oid=LPS_OID
-        ),
-        content_type_code=Code(*ACTIVITY),
-    )
+    client, transport = sandbox_client(manifest)
     credential = DmpCredential(client, pki.structure_id, pki.structure_name)
     ring = CredentialRing(dict.fromkeys(keys, credential))
     engine = make_engine(database_url)

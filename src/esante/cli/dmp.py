@@ -37,6 +37,8 @@ from esante.errors import EsanteError
 if TYPE_CHECKING:
     from esante.dmp import Access, Actor, DmpClient
     from esante.identity import Ins
+    from esante.sandbox.runtime import SandboxManifest
+    from esante.transport import HttpsTransport
     from esante.xds import Code, DocumentEntry
 
 app = typer.Typer(
@@ -162,6 +164,33 @@ def _actor(ps: str, auth: str, structure_id: str, structure_name: str) -> Actor:
     )
 
 
+def sandbox_client(manifest: SandboxManifest) -> tuple[DmpClient, HttpsTransport]:
+    """The DMP client of the sandbox described by ``manifest`` (its test PKI for mutual TLS
+    and signatures) and its transport, which the caller closes."""
+    from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
+    from esante.transport import HttpsTransport, TlsConfig
+    from esante.xds import Code
+
+    pki = manifest.pki
+    transport = HttpsTransport(
+        TlsConfig(
+            ca_bundle=pki.ca,
+            certificate=pki.authentication_certificate,
+            key=pki.authentication_key,
+        )
+    )
+    client = DmpClient.with_signer(
+        transport,
+        DmpEndpoints.from_base_url(manifest.dmp.base_url),
+        signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
+        lps=LpsInfo(
+            name="esante", version=__version__, homologation_id=LPS_HOMOLOGATION, oid=LPS_OID
+        ),
+        content_type_code=Code(*ACTIVITY),
+    )
+    return client, transport
+
+
 @contextmanager
 def _call(
     sandbox: Path | None,
@@ -172,11 +201,9 @@ def _call(
     mode: str,
     reason: str | None,
 ) -> Iterator[_Call]:
-    from esante.dmp import Access, DmpClient, DmpEndpoints, LpsInfo, Signer
+    from esante.dmp import Access
     from esante.identity import check_ins
-    from esante.transport import HttpsTransport, TlsConfig
     from esante.trust import AccessMode
-    from esante.xds import Code
 
     try:
         access_mode = AccessMode(mode.strip().lower())
@@ -188,23 +215,9 @@ def _call(
         ) from exc
     manifest = load_manifest(sandbox)
     pki = manifest.pki
-    tls = TlsConfig(
-        ca_bundle=pki.ca,
-        certificate=pki.authentication_certificate,
-        key=pki.authentication_key,
-    )
     actor = _actor(ps, auth, pki.structure_id, pki.structure_name)
     checked = check_ins(ins.strip().upper(), oid.strip())
-    transport = HttpsTransport(tls)
-    client = DmpClient.with_signer(
-        transport,
-        DmpEndpoints.from_base_url(manifest.dmp.base_url),
-        signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
-        lps=LpsInfo(
-            name="esante", version=__version__, homologation_id=LPS_HOMOLOGATION, oid=LPS_OID
-        ),
-        content_type_code=Code(*ACTIVITY),
-    )
+    client, transport = sandbox_client(manifest)
     try:
         yield _Call(
             client=client,

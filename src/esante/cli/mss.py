@@ -106,7 +106,7 @@ def send_cmd(
     json_output: JsonOption = False,
 ) -> None:
     """Envoie des documents CDA dans un message MSSanté (IHE_XDM.ZIP) via le bac à sable."""
-    from esante.cli._worker_setup import ACTIVITY, LPS_OID
+    from esante.cli.dmp import ACTIVITY, LPS_OID
     from esante.mss import MssSendError, XdmCreator, compose_message
     from esante.xds import Code
 
