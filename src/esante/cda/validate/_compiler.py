@@ -19,7 +19,9 @@ Caches:
   and the SHA-256 of every kit file the pipeline reads (pipeline stylesheets, schematron and all
   its includes). Editing any of them gives a new key: the stylesheet is recompiled. Files
   are written atomically (temporary file + rename), so processes may share the directory;
-* in memory, per :class:`SchematronCompiler`: the compiled executable, cloned per thread.
+* in memory, per :class:`SchematronCompiler`: the compiled executable, cloned per thread,
+  with its value sets parsed once and bound to the stylesheet's ``esante-vs-N``
+  parameters (:mod:`._valuesets`).
 
 Compiling the minimal-structure profile (a 10 MB stylesheet) takes seconds even from the
 disk cache: SaxonC-HE cannot export compiled stylesheets (SEF needs Saxon-EE).

@@ -1,47 +1,63 @@
 """Skip schematron work that cannot produce findings — same findings, less work.
 
 The ISO skeleton compiles each ``<sch:pattern>`` into an XSLT mode and walks the whole
-document once per mode. The ANS body profiles hold hundreds of patterns (``IHE.sch`` has
-~230), most keyed on a template the document does not use: their walks find nothing but
-cost most of the run time.
+document once per mode, trying every rule of the mode on every element. The ANS body
+profiles hold hundreds of patterns (``IHE.sch`` has ~230), most keyed on a template the
+document does not use, and the minimal-structure profile has ~770 rules in two modes:
+walking and matching, not checking, cost most of the run time. This post-processing of
+the compiled stylesheet (cached on disk with it) removes that work, in this order:
 
-This post-processing of the compiled stylesheet adds, for a mode whose *every* rule
-context requires an element ``templateId`` with a given ``@root`` (a conjunct such as
-``*[cda:templateId/@root='X']`` or ``cda:section[cda:templateId[@root="X"]]/cda:code``
-in any step of the path), a guard around the mode's walk::
+1. **Walks of modes without rules** (:func:`_drop_empty_walks`): the skeleton walks the
+   document for patterns that have no concrete rule; such a walk outputs nothing.
+2. **Only the candidates** (:func:`_candidate_walk`): when every rule of a mode either
+   requires an element ``templateId`` with a given ``@root`` on a step of its pattern
+   (``*[cda:templateId/@root='X']``, ``cda:observation[cda:templateId/@root='X']/cda:value``)
+   with plain name tests below it, or (outside the header-only modes of item 4) ends in an
+   element name test, the walk becomes the union of the elements those rules can match,
+   in document order, without the rules' descent into the children::
 
-    <xsl:if test="exists(key('esante-templateId-root', ('X', 'Y')))">
-      <xsl:apply-templates select="/" mode="M7"/>
-    </xsl:if>
+       <xsl:apply-templates mode="M7"
+           select="(key('esante-templateId-root', ('X'))/.. | //Q{urn:hl7-org:v3}value)"/>
 
-When no such ``templateId`` exists, no rule of the mode can match, so the walk would
-produce no ``fired-rule``, ``failed-assert`` nor ``successful-report``: skipping it leaves
-the findings unchanged.
-
-Second, the minimal-structure profile (ART-DECOR rules) walks the whole body although its
-rule contexts are child-only paths from the root, ``//hl7:ClinicalDocument[...]/hl7:…/*``,
-that stay in the header. For a mode whose every rule context is such a path, the walk only
-descends into an element whose path from the root (element names) is a proper prefix of
-some rule context — provided the document has a single ``ClinicalDocument`` and it is the
-root element, otherwise it walks everything. An element below any other path cannot match
-a rule of the mode, so the findings are again unchanged.
-
-Third, the kit's SVRL stylesheet (``iso_svrl_for_xslt2.xsl``, ``process-pattern``) puts an
-``<xsl:apply-templates/>`` in every ``svrl:active-pattern``: one more walk of the whole
-document per pattern, in the default mode, where the only rules are ``/`` and ``text()``
-(which outputs nothing). Those walks output nothing; they are removed when the stylesheet
-has no other default-mode rule.
+   Each candidate gets the rule the whole walk would have given it, in the same order.
+   When a mode's rules use ``position()`` or ``last()``, or a step below the
+   ``templateId`` is not a name, the walk is kept but starts from the outermost elements
+   holding one of the ``templateId`` s (``outermost(key(…)/..)``) — or, with
+   ``position()``, runs only if one exists.
+3. **Idle default-mode walks** (:func:`_drop_idle_walks`): the kit's SVRL stylesheet
+   puts an ``<xsl:apply-templates/>`` in every ``svrl:active-pattern``, a walk in the
+   default mode whose only rules (``/``, ``text()``) output nothing; removed when the
+   stylesheet has no other default-mode rule.
+4. **Header-only walks** (:func:`_prune_deep_walks`): the minimal-structure profile
+   (ART-DECOR rules) walks the whole body although its rule contexts are child-only
+   paths from the root, ``//hl7:ClinicalDocument[...]/hl7:…/*``. The walk only descends
+   into an element whose path from the root is a proper prefix of some rule context —
+   provided the document has a single ``ClinicalDocument`` and it is the root element,
+   otherwise it walks everything.
+5. **Parent first** (:func:`_check_parents_first`): a rule ending in
+   ``*[not(self::a | self::b …)]`` gets ``[parent::… ]`` as its first predicate, a
+   cheap condition its pattern implies.
+6. **Dispatch by parent** (:func:`_dispatch_by_parent`): a mode whose rules name their
+   parent element is split into one mode per parent name, so that an element is only
+   tried against the rules that can match it; for a header-only mode, the path test of
+   item 4 becomes a name test the dispatch does for free.
+7. **Value sets read once** (:func:`_value_sets_as_parameters`): ``doc('….xml')`` and
+   ``document($JDV_…)`` become global parameters the compiler binds to documents parsed
+   once per process (:mod:`._valuesets`).
 
 Anything the analysis does not fully understand (unions, ``or``, axes, other namespaces,
-non-literal values) is left as the kit's pipeline wrote it. The comparison test against
-the kit's own pipeline (``tests/integration/cda_validate``) checks the equivalence on
-every official example.
+non-literal values, positional predicates, ``#current``, ``xsl:next-match``…) is left as
+the kit's pipeline wrote it. ``tests/unit/cda/validate/test_fast_paths.py`` runs a
+stylesheet shaped like the kit's before and after on documents built to exercise each
+rewrite; the comparison against the kit's own pipeline (``tests/integration/cda_validate``)
+checks the equivalence on every official example.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from lxml import etree
 
@@ -50,7 +66,7 @@ SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 HL7_NS = "urn:hl7-org:v3"
 GUARD_KEY = "esante-templateId-root"
 DEPTH_KEY = "esante-clinical-document"
-GUARDS_VERSION = "12"
+GUARDS_VERSION = "13"
 
 _OID_LITERAL = r"""(?:'([^']*)'|"([^"]*)")"""
 _TEMPLATE_ID_ROOT = re.compile(
@@ -63,8 +79,12 @@ _TEMPLATE_ID_ROOT = re.compile(
 _WORD = re.compile(r"(?<![\w:.$@-])(and|or)(?![\w:.-])|\|")
 
 
-def _depths(text: str) -> tuple[str, list[int]]:
-    """``text`` with string literals blanked, and the bracket depth before each char."""
+@lru_cache(maxsize=4096)
+def _depths(text: str) -> tuple[str, tuple[int, ...]]:
+    """``text`` with string literals blanked, and the bracket depth before each char.
+
+    Memoised: the analyses look at the same (long) patterns many times.
+    """
     blanked: list[str] = []
     depths: list[int] = []
     depth = 0
@@ -83,7 +103,7 @@ def _depths(text: str) -> tuple[str, list[int]]:
         elif char in "])":
             depth -= 1
         blanked.append(char)
-    return "".join(blanked), depths
+    return "".join(blanked), tuple(depths)
 
 
 def _top_level_tokens(text: str) -> list[tuple[int, int, str]]:
@@ -96,6 +116,11 @@ def _top_level_tokens(text: str) -> list[tuple[int, int, str]]:
 
 def _steps(pattern: str) -> list[str]:
     """The steps of a path pattern (split on ``/`` outside brackets and literals)."""
+    return list(_cached_steps(pattern))
+
+
+@lru_cache(maxsize=4096)
+def _cached_steps(pattern: str) -> tuple[str, ...]:
     blanked, depths = _depths(pattern)
     steps: list[str] = []
     start = 0
@@ -104,7 +129,7 @@ def _steps(pattern: str) -> list[str]:
             steps.append(pattern[start:i])
             start = i + 1
     steps.append(pattern[start:])
-    return steps
+    return tuple(steps)
 
 
 def _predicates(step: str) -> list[str]:
@@ -247,12 +272,7 @@ def _steps_below(pattern: str, index: int, namespaces: Mapping[str | None, str])
 
 
 _DESCENT_SELECTS = frozenset(
-    {
-        "*",
-        "node()",
-        "*|comment()|processing-instruction()",
-        "@*|*|comment()|processing-instruction()",
-    }
+    {"*", "*|comment()|processing-instruction()", "@*|*|comment()|processing-instruction()"}
 )
 
 
@@ -276,12 +296,16 @@ def _candidate_walk(
     rule the whole walk would have given it (a rule depends on the node only:
     ``position()``, ``last()``, ``#current``, ``xsl:next-match`` and
     ``xsl:apply-imports`` are refused), in the walk's order (document order), and skips
-    only elements no rule can match.
+    only nodes no rule can match — which the mode's other templates, the skeleton's
+    descending ``@*|node()`` rule (required) and empty ``text()`` rule, would have
+    passed over without output.
     """
     below: dict[str, set[str]] = {}
     names: set[str] = set()
     for template in templates:
         if template.get("priority") in ("-1", "-2"):
+            if not _idle_template(template, mode):  # what the skipped nodes would output
+                return None
             continue
         match = template.get("match") or ""
         found = _template_root_step(match, template.nsmap)
@@ -296,6 +320,8 @@ def _candidate_walk(
         names.add(name)
     if (not below and not names) or len(names) > MAX_NAME_SCANS:
         return None
+    if not any(t.get("priority") == "-2" for t in templates):
+        return None  # the built-in rules would output the text of a visited attribute
     if _uses_context_position(templates):
         return None
     if any(

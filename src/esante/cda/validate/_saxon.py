@@ -7,7 +7,9 @@ saxonche (SaxonC-HE, a GraalVM native image) is used under this threading model:
 * **compiling** (``PyXslt30Processor`` and document builders, which hold mutable state)
   happens under :data:`SAXON_LOCK`;
 * a compiled ``PyXsltExecutable`` is *not* thread-safe (SaxonC documentation): each thread
-  runs its own ``clone()`` of it (:class:`PerThreadExecutable`);
+  runs its own ``clone()`` of it (:class:`PerThreadExecutable`), with the stylesheet
+  parameters set on each clone; documents passed as parameters (value sets) are shared:
+  Saxon trees are immutable once built;
 * saxonche keeps the GIL during a transformation, so threads are safe but do not run
   transformations in parallel. Throughput comes from processes (``validate_many``),
   each with its own processor; worker processes must be *spawned*, never forked from a
@@ -59,10 +61,6 @@ class PerThreadExecutable:
         self._master = executable
         self._parameters = dict(parameters or {})
         self._local = threading.local()
-
-    @property
-    def parameters(self) -> dict[str, Any]:
-        return dict(self._parameters)
 
     def get(self) -> Any:
         clone = getattr(self._local, "executable", None)

@@ -26,7 +26,7 @@ from esante.cda.validate._saxon import PerThreadExecutable, parse, processor
 from esante.cda.validate._svrl import findings_from_svrl
 from esante.cda.validate._valuesets import bind_value_sets, load_value_set
 
-NS = {"cda": "urn:hl7-org:v3", "hl7": "urn:hl7-org:v3"}
+NS: dict[str | None, str] = {"cda": "urn:hl7-org:v3", "hl7": "urn:hl7-org:v3"}
 XSL = "{http://www.w3.org/1999/XSL/Transform}"
 HL7 = "{urn:hl7-org:v3}"
 

@@ -14,7 +14,7 @@ from esante.cda.validate._guards import (
     required_template_root,
 )
 
-NS = {"cda": "urn:hl7-org:v3", "other": "urn:example"}
+NS: dict[str | None, str] = {"cda": "urn:hl7-org:v3", "other": "urn:example"}
 
 
 @pytest.mark.parametrize(
