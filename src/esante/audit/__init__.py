@@ -4,8 +4,8 @@ Append-only and hash-chained (:mod:`esante.audit.chain`): who (idNat_PS, structu
 when, which patient (INS), what (action, document uniqueId), how (access mode, reason),
 and the outcome. Kept in the practice database next to what it traces.
 
-* write: :func:`append` (in the caller's transaction), :func:`append_committed` (in a
-  transaction of its own, retried under contention);
+* write: :func:`append` and :func:`append_many` (in the caller's transaction),
+  :func:`append_committed` (in a transaction of its own, retried under contention);
 * check: :func:`verify_chain` walks the chain and names the first altered, deleted or
   inserted record (:mod:`esante.audit.verify`);
 * read: :func:`iter_entries` / :func:`latest_entries` with an :class:`AuditFilter`;
@@ -21,6 +21,7 @@ from esante.audit.chain import (
     AuditEvent,
     append,
     append_committed,
+    append_many,
     record_hash,
 )
 from esante.audit.errors import AuditChainError, AuditError
@@ -59,6 +60,7 @@ __all__ = [
     "VerifyReport",
     "append",
     "append_committed",
+    "append_many",
     "check_extract",
     "export",
     "iter_entries",

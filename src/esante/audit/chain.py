@@ -21,7 +21,7 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
@@ -199,29 +199,48 @@ def append(session: Session, event: AuditEvent) -> AuditRecord:
     :class:`AuditError` for an event the trace cannot keep (see :class:`AuditEvent`; a
     programming error that must not pass silently: an untraceable action is refused).
     """
-    values = _event_values(event)
-    sequence, previous_hash = _lock_head(session)
-    values["sequence"] = sequence
-    digest = record_hash(previous_hash, values)
-    record = AuditRecord(**values, previous_hash=previous_hash, hash=digest)
-    session.add(record)
-    session.execute(update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).values(hash=digest))
+    return append_many(session, [event])[0]
+
+
+def append_many(session: Session, events: Sequence[AuditEvent]) -> list[AuditRecord]:
+    """Append ``events``, in order, in the session's transaction; return the new records.
+
+    The chain's lock is taken once for all of them (three statements whatever their
+    number): a worker recording a batch of sends pays for one append, not one per send.
+    Every event is checked before anything is written: one the trace cannot keep refuses
+    the whole call (:class:`AuditError`).
+    """
+    checked = [_event_values(event) for event in events]
+    if not checked:
+        return []
+    last, previous_hash = _lock_head(session, len(checked))
+    records: list[AuditRecord] = []
+    for sequence, values in enumerate(checked, start=last - len(checked) + 1):
+        values["sequence"] = sequence
+        digest = record_hash(previous_hash, values)
+        records.append(AuditRecord(**values, previous_hash=previous_hash, hash=digest))
+        previous_hash = digest
+    session.add_all(records)
+    session.execute(
+        update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).values(hash=previous_hash)
+    )
     session.flush()
-    return record
+    return records
 
 
-def _bump_head(session: Session) -> tuple[int, str] | None:
+def _bump_head(session: Session, count: int) -> tuple[int, str] | None:
     bumped = session.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == _HEAD_ID)
-        .values(sequence=AuditChainHead.sequence + 1)
+        .values(sequence=AuditChainHead.sequence + count)
         .returning(AuditChainHead.sequence, AuditChainHead.hash)
     ).one_or_none()
     return None if bumped is None else (int(bumped[0]), str(bumped[1]))
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
-    """Take the chain's lock and the next sequence number: (sequence, previous hash).
+def _lock_head(session: Session, count: int = 1) -> tuple[int, str]:
+    """Take the chain's lock and reserve ``count`` sequence numbers: (the last of them,
+    the hash of the record before the first).
 
     The first append ever finds no head row and creates it (empty chain: sequence 0,
     :data:`GENESIS`) before bumping it. Two first writers may race there: the insert
@@ -229,7 +248,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     transaction, then does nothing — and the second bump sees the winner's row, so
     neither caller has to retry.
     """
-    bumped = _bump_head(session)
+    bumped = _bump_head(session, count)
     if bumped is not None:
         return bumped
     row = {"id": _HEAD_ID, "sequence": 0, "hash": GENESIS}
@@ -244,7 +263,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
                 session.execute(insert(AuditChainHead).values(row))
         except IntegrityError:
             pass
-    bumped = _bump_head(session)
+    bumped = _bump_head(session, count)
     if bumped is None:  # pragma: no cover - the row exists now, or the insert raised
         raise AuditError(
             "Trace d'accès impossible : tête de chaîne introuvable.",

@@ -77,7 +77,7 @@ def build_worker(
     idle_sleep_s: float = 0.5,
     after_handle: Callable[[ClaimedOrder, Outcome], None] | None = None,
     product_reference: str = "ESANTE-BAC-A-SABLE",
-    batch: int = 4,
+    batch: int = 8,
 ) -> WorkerSetup:
     """A worker on ``database_url`` sending to the DMP of the sandbox in ``sandbox``."""
     from esante.outbox.dmp import CredentialRing, DmpCredential, DmpSender
@@ -92,11 +92,10 @@ def build_worker(
     ring = CredentialRing(dict.fromkeys(keys, credential))
     engine = make_engine(database_url)
     sessions = session_factory(engine)
-    sender = DmpSender(sessions, ring)
+    sender = DmpSender(ring)
     handlers: dict[str, Handler] = {"dmp_submit": sender, "dmp_delete": sender}
     if manifest.mss is not None and sandbox is not None:
         handlers["mss_send"] = MssSender(
-            sessions,
             _sandbox_mailboxes(Path(manifest.directory)),
             MssSettings(product_reference, LPS_OID, Code(*ACTIVITY)),
         )

@@ -55,7 +55,7 @@ def worker(
         typer.Option(
             "--batch", min=1, max=100, help="Ordres réservés à la fois par chaque fil d'envoi."
         ),
-    ] = 4,
+    ] = 8,
     poll: Annotated[
         float, typer.Option("--poll", min=0.01, help="Attente (s) quand rien n'est à envoyer.")
     ] = 0.5,

@@ -12,7 +12,7 @@ The handlers are imported from their modules (``esante.outbox.dmp``), not from h
 they need the clients, which the practice side creating orders does not.
 """
 
-from esante.outbox.claim import ClaimedOrder, claim, record
+from esante.outbox.claim import ClaimedOrder, claim, record, record_many, renew
 from esante.outbox.errors import OrderStateError, OutboxError
 from esante.outbox.orders import (
     ACKNOWLEDGEMENT_LABELS,
@@ -68,6 +68,8 @@ __all__ = [
     "get_order",
     "list_orders",
     "record",
+    "record_many",
+    "renew",
     "record_acknowledgement",
     "retry",
     "send_now",

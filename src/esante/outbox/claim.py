@@ -10,7 +10,8 @@ dies must not keep its orders forever:
   conditions, so a row another process took in between is simply not returned;
 * an order ``in_flight`` whose lease has expired is claimable again: its worker is
   presumed dead. Whether that worker's call reached the service is unknown, so the
-  next attempt starts by asking the service (see :mod:`esante.outbox.dmp`).
+  next attempt starts by asking the service (see :mod:`esante.outbox.dmp`). A live
+  worker whose calls are slow renews its leases (:func:`renew`).
 
 Only orders whose credential the worker holds are claimed (``credentials``: exact keys
 or prefixes ending in ``*``), and an order waiting for an earlier one (the previous
@@ -27,12 +28,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from esante.audit import AuditEvent, append
+from esante.audit import AuditEvent, append, append_many
 from esante.outbox.outcome import Blocked, Failed, Outcome, Retry, Sent
 from esante.outbox.policy import RetryPolicy
 from esante.store import SendOrder, SendOrderEvent, utcnow
@@ -57,6 +58,8 @@ class ClaimedOrder:
     parameters: dict[str, Any]
     historical: bool
     lease_expires_at: datetime
+    retry_since: datetime | None = None
+    """When the current run of transient failures began (``None``: none so far)."""
 
     @property
     def is_retry(self) -> bool:
@@ -76,6 +79,11 @@ def credential_clause(credentials: Sequence[str]) -> ColumnElement[bool]:
         return SendOrder.id.is_(None)  # holds nothing: claims nothing
     return or_(*parts)
 
+
+_ORDERS = cast(Table, SendOrder.__table__)
+_EVENTS = cast(Table, SendOrderEvent.__table__)
+"""The tables, for the statements of the claim / record hot path (Core: the ORM's
+per-statement bookkeeping cost more than the statements themselves)."""
 
 _EARLIER = aliased(SendOrder)
 """The earlier order a new version waits for (built once: it is on every claim's path)."""
@@ -127,8 +135,8 @@ def claim(
     previous = {int(row.id): str(row.state) for row in candidates}
     expires = now + lease
     rows = session.execute(
-        update(SendOrder)
-        .where(SendOrder.id.in_(list(previous)), condition)
+        update(_ORDERS)
+        .where(_ORDERS.c.id.in_(list(previous)), condition)
         .values(
             state="in_flight",
             lease_owner=worker_id,
@@ -150,10 +158,11 @@ def claim(
             SendOrder.recipient,
             SendOrder.parameters,
             SendOrder.historical,
+            SendOrder.retry_since,
         )
-        .execution_options(synchronize_session=False)
     ).all()
     claimed = []
+    history: list[dict[str, Any]] = []
     for row in rows:
         before = previous[int(row.id)]
         claimed.append(
@@ -173,24 +182,55 @@ def claim(
                 parameters=json.loads(row.parameters) if row.parameters else {},
                 historical=bool(row.historical),
                 lease_expires_at=expires,
+                retry_since=row.retry_since,
             )
         )
-        session.add(
-            SendOrderEvent(
-                order_id=int(row.id),
-                at=now,
-                from_state=before,
-                to_state="in_flight",
-                by=worker_id,
-                reason=(
+        history.append(
+            {
+                "order_id": int(row.id),
+                "at": now,
+                "from_state": before,
+                "to_state": "in_flight",
+                "by": worker_id,
+                "reason": (
                     "Reprise après l'arrêt du processus qui l'envoyait."
                     if before == "in_flight"
                     else f"Tentative {int(row.attempts)}."
                 ),
-            )
+                "error_code": None,
+            }
         )
-    session.flush()
+    _add_history(session, history)
     return claimed
+
+
+def renew(
+    session: Session,
+    orders: Sequence[ClaimedOrder],
+    worker_id: str,
+    *,
+    lease: timedelta,
+    now: datetime | None = None,
+) -> set[int]:
+    """Extend the lease of ``orders`` still held by ``worker_id``; the caller commits.
+
+    Returns the ids still held: an order missing from the answer was taken over by
+    another worker after its lease ran out, and must not be carried out here.
+    """
+    if not orders:
+        return set()
+    now = now or utcnow()
+    rows = session.execute(
+        update(_ORDERS)
+        .where(
+            _ORDERS.c.id.in_([o.id for o in orders]),
+            _ORDERS.c.state == "in_flight",
+            _ORDERS.c.lease_owner == worker_id,
+        )
+        .values(lease_expires_at=now + lease, updated_at=now)
+        .returning(_ORDERS.c.id)
+    )
+    return {int(row.id) for row in rows}
 
 
 def record(
@@ -207,80 +247,109 @@ def record(
     Returns False when the worker no longer holds the order (lease expired and taken
     over): nothing is changed then but the trace, which records what was done anyway.
     """
+    return record_many(session, [(order, outcome)], worker_id, policy=policy, now=now)[0]
+
+
+def record_many(
+    session: Session,
+    results: Sequence[tuple[ClaimedOrder, Outcome]],
+    worker_id: str,
+    *,
+    policy: RetryPolicy,
+    now: datetime | None = None,
+) -> list[bool]:
+    """Write the outcomes of a batch of attempts and their trace; the caller commits.
+
+    One trace append for the whole batch (the chain's lock is taken once), then each
+    order's conditional update. Returns, per result, whether the worker still held the
+    order (see :func:`record`).
+    """
     now = now or utcnow()
-    for event in outcome.audit:
-        append(session, event)
-    values: dict[str, Any]
-    reason: str | None
-    code: str | None = None
+    events = [event for _, outcome in results for event in outcome.audit]
+    if events:
+        append_many(session, events)
+    kept: list[bool] = []
+    history: list[dict[str, Any]] = []
+    for order, outcome in results:
+        to_state, reason, code, values = _transition(order, outcome, policy, now)
+        done = session.execute(
+            update(_ORDERS)
+            .where(
+                _ORDERS.c.id == order.id,
+                _ORDERS.c.state == "in_flight",
+                _ORDERS.c.lease_owner == worker_id,
+            )
+            .values(
+                state=to_state,
+                state_reason=reason,
+                lease_owner=None,
+                lease_expires_at=None,
+                updated_at=now,
+                **values,
+            )
+        )
+        held = done.rowcount == 1  # type: ignore[attr-defined]
+        kept.append(held)
+        if held:
+            history.append(
+                {
+                    "order_id": order.id,
+                    "at": now,
+                    "from_state": "in_flight",
+                    "to_state": to_state,
+                    "by": worker_id,
+                    "reason": reason,
+                    "error_code": code,
+                }
+            )
+    _add_history(session, history)
+    return kept
+
+
+def _add_history(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append order events in one statement (Core: no ORM unit of work on the hot path)."""
+    if rows:
+        session.execute(insert(_EVENTS), rows)
+
+
+def _transition(
+    order: ClaimedOrder, outcome: Outcome, policy: RetryPolicy, now: datetime
+) -> tuple[str, str | None, str | None, dict[str, Any]]:
+    """(new state, reason, error code, other columns) for ``outcome``."""
     if isinstance(outcome, Sent):
-        to_state = "sent"
-        reason = outcome.note
         values = {
             "sent_at": now,
             "result": json.dumps(outcome.result, ensure_ascii=False),
             "last_error": None,
             "last_error_code": None,
         }
-    elif isinstance(outcome, Blocked):
-        to_state, reason, values = "blocked", outcome.reason, {}
-    elif isinstance(outcome, Failed):
-        to_state, reason, code = "failed", outcome.message, outcome.code
+        return "sent", outcome.note, None, values
+    if isinstance(outcome, Blocked):
+        return "blocked", outcome.reason, None, {}
+    if isinstance(outcome, Failed):
         values = {"last_error": outcome.message, "last_error_code": outcome.code}
-    elif isinstance(outcome, Retry):
-        current = session.scalar(select(SendOrder.retry_since).where(SendOrder.id == order.id))
-        since = current or now
-        code = outcome.code
+        return "failed", outcome.message, outcome.code, values
+    if isinstance(outcome, Retry):
+        since = order.retry_since or now
         if policy.gives_up(since, now):
-            to_state = "failed"
             reason = (
                 f"{outcome.message} Envoi abandonné après {policy.give_up_after} d'échecs "
                 "temporaires."
             )
-            values = {"last_error": reason, "last_error_code": outcome.code}
-        else:
-            to_state = "due"
-            reason = outcome.message
-            values = {
-                "available_at": now + policy.delay(order.attempts),
-                "retry_since": since,
-                "last_error": outcome.message,
-                "last_error_code": outcome.code,
-            }
-    else:  # pragma: no cover - Outcome is a closed union
-        raise TypeError(f"unknown outcome {outcome!r}")
-    done = session.execute(
-        update(SendOrder)
-        .where(
-            SendOrder.id == order.id,
-            SendOrder.state == "in_flight",
-            SendOrder.lease_owner == worker_id,
-        )
-        .values(
-            state=to_state,
-            state_reason=reason,
-            lease_owner=None,
-            lease_expires_at=None,
-            updated_at=now,
-            **values,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        return False
-    session.add(
-        SendOrderEvent(
-            order_id=order.id,
-            at=now,
-            from_state="in_flight",
-            to_state=to_state,
-            by=worker_id,
-            reason=reason,
-            error_code=code,
-        )
-    )
-    session.flush()
-    return True
+            return (
+                "failed",
+                reason,
+                outcome.code,
+                {"last_error": reason, "last_error_code": outcome.code},
+            )
+        values = {
+            "available_at": now + policy.delay(order.attempts),
+            "retry_since": since,
+            "last_error": outcome.message,
+            "last_error_code": outcome.code,
+        }
+        return "due", outcome.message, outcome.code, values
+    raise TypeError(f"unknown outcome {outcome!r}")  # pragma: no cover - a closed union
 
 
 def trace_only(session: Session, events: Sequence[AuditEvent]) -> None:

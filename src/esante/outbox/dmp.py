@@ -23,10 +23,12 @@ document, access mode, outcome).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from esante.audit import AuditEvent
 from esante.dmp import NORMAL_ACCESS, Actor, DmpClient, DmpError, DmpRejectedError, Visibility
@@ -72,6 +74,7 @@ class CredentialRing:
 
 @dataclass(frozen=True)
 class _Context:
+    client: DmpClient
     ins: Ins
     actor: Actor
     document_unique_id: str | None
@@ -94,84 +97,115 @@ def consent_feeding_check(session: Session, patient_id: int) -> str | None:
     return None
 
 
+_Row = TypeVar("_Row", Patient, Practitioner, Structure, Document)
+
+
+def _load(session: Session, model: type[_Row], ids: Iterable[int | None]) -> list[_Row]:
+    """Load the rows of ``model`` with these ids into the session, in one statement."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return []
+    return list(session.scalars(select(model).where(model.id.in_(wanted))))
+
+
 class DmpSender:
     """The handler of ``dmp_submit`` and ``dmp_delete`` orders."""
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
         credentials: CredentialRing,
         *,
         feeding_check: FeedingCheck = consent_feeding_check,
     ) -> None:
-        self.sessions = sessions
         self.credentials = credentials
         self.feeding_check = feeding_check
 
-    def handle(self, order: ClaimedOrder) -> Outcome:
+    def prepare(self, session: Session, orders: Sequence[ClaimedOrder]) -> list[object]:
+        """The patient's INS, the acting professional and the document of each order, read
+        at send time; an opposition or an unqualified INS blocks the order here, before
+        any DMP call.
+
+        The rows of the whole batch are read first, one statement per table (the
+        session's identity map then serves each order), and the consent of each patient
+        once: the worker's database round trips cost more than its DMP calls otherwise.
+        """
+        # Held here: the identity map keeps only weak references.
+        patients = _load(session, Patient, [o.patient_id for o in orders])
+        practitioners = _load(session, Practitioner, [o.practitioner_id for o in orders])
+        structures = _load(
+            session,
+            Structure,
+            [o.structure_id for o in orders] + [p.structure_id for p in practitioners],
+        )
+        documents = _load(session, Document, [o.document_id for o in orders])
+        refusals: dict[int, str | None] = {}
+        prepared: list[object] = [self._prepare(session, order, refusals) for order in orders]
+        del patients, structures, documents
+        return prepared
+
+    def _prepare(
+        self, session: Session, order: ClaimedOrder, refusals: dict[int, str | None]
+    ) -> _Context | Outcome:
         credential = self.credentials.get(order.credential)
         if credential is None:
             return Retry(
                 "Ce poste ne dispose pas de la carte ou du certificat nécessaire à cet envoi.",
                 code="NO_CREDENTIAL",
             )
-        prepared = self._prepare(order, credential)
-        if not isinstance(prepared, _Context):
-            return prepared
+        if order.kind not in ("dmp_submit", "dmp_delete"):
+            return Failed(f"Type d'ordre inconnu : {order.kind}.", code="UNKNOWN_KIND")
+        patient = session.get(Patient, order.patient_id)
+        if patient is None:
+            return Failed("Patient introuvable dans le dossier local.", code="NO_PATIENT")
         if order.kind == "dmp_submit":
-            return self._submit(order, credential.client, prepared)
-        if order.kind == "dmp_delete":
-            return self._delete(order, credential.client, prepared)
-        return Failed(f"Type d'ordre inconnu : {order.kind}.", code="UNKNOWN_KIND")
+            if patient.id not in refusals:
+                refusals[patient.id] = self.feeding_check(session, patient.id)
+            reason = refusals[patient.id]
+            if reason is not None:
+                return Blocked(reason)
+        if patient.identity_status != "QUAL" or not patient.ins_matricule:
+            return Blocked(
+                "L'identité INS du patient n'est pas qualifiée : le DMP ne peut pas être alimenté."
+            )
+        ins = check_ins(patient.ins_matricule, patient.ins_oid or "")
+        practitioner = (
+            session.get(Practitioner, order.practitioner_id)
+            if order.practitioner_id is not None
+            else None
+        )
+        if practitioner is None:
+            return Failed("Auteur de l'envoi introuvable.", code="NO_PRACTITIONER")
+        structure = (
+            session.get(Structure, order.structure_id)
+            if order.structure_id is not None
+            else practitioner.structure
+        )
+        actor = actor_for(
+            practitioner,
+            structure,
+            structure_id=credential.structure_id,
+            structure_name=credential.structure_name,
+            authentication_mode=order.authentication_mode,
+        )
+        unique_id: str | None = None
+        content: bytes | None = None
+        replaced: str | None = None
+        if order.document_id is not None:
+            document = session.get(Document, order.document_id)
+            if document is None:
+                return Failed("Document introuvable dans le dossier local.", code="NO_DOC")
+            unique_id, content = document.unique_id, document.content
+            if document.replaces_id is not None and order.kind == "dmp_submit":
+                replaced = document.replaces.unique_id if document.replaces else None
+        unique_id = str(order.parameters.get("unique_id") or unique_id or "") or None
+        return _Context(credential.client, ins, actor, unique_id, content, replaced)
 
-    # ------------------------------------------------------------------ preparation
-
-    def _prepare(self, order: ClaimedOrder, credential: DmpCredential) -> _Context | Outcome:
-        with self.sessions() as session:
-            patient = session.get(Patient, order.patient_id)
-            if patient is None:
-                return Failed("Patient introuvable dans le dossier local.", code="NO_PATIENT")
-            if order.kind == "dmp_submit":
-                reason = self.feeding_check(session, patient.id)
-                if reason is not None:
-                    return Blocked(reason)
-            if patient.identity_status != "QUAL" or not patient.ins_matricule:
-                return Blocked(
-                    "L'identité INS du patient n'est pas qualifiée : le DMP ne peut pas être "
-                    "alimenté."
-                )
-            ins = check_ins(patient.ins_matricule, patient.ins_oid or "")
-            practitioner = (
-                session.get(Practitioner, order.practitioner_id)
-                if order.practitioner_id is not None
-                else None
-            )
-            if practitioner is None:
-                return Failed("Auteur de l'envoi introuvable.", code="NO_PRACTITIONER")
-            structure = (
-                session.get(Structure, order.structure_id)
-                if order.structure_id is not None
-                else practitioner.structure
-            )
-            actor = actor_for(
-                practitioner,
-                structure,
-                structure_id=credential.structure_id,
-                structure_name=credential.structure_name,
-                authentication_mode=order.authentication_mode,
-            )
-            unique_id: str | None = None
-            content: bytes | None = None
-            replaced: str | None = None
-            if order.document_id is not None:
-                document = session.get(Document, order.document_id)
-                if document is None:
-                    return Failed("Document introuvable dans le dossier local.", code="NO_DOC")
-                unique_id, content = document.unique_id, document.content
-                if document.replaces is not None and order.kind == "dmp_submit":
-                    replaced = document.replaces.unique_id
-            unique_id = str(order.parameters.get("unique_id") or unique_id or "") or None
-            return _Context(ins, actor, unique_id, content, replaced)
+    def handle(self, order: ClaimedOrder, prepared: object) -> Outcome:
+        if not isinstance(prepared, _Context):  # pragma: no cover - the worker settles those
+            raise TypeError(f"not a prepared DMP order: {prepared!r}")
+        if order.kind == "dmp_submit":
+            return self._submit(order, prepared.client, prepared)
+        return self._delete(order, prepared.client, prepared)
 
     # ------------------------------------------------------------------ TD2.1
 

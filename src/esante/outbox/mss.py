@@ -17,10 +17,10 @@ Message-ID, which the receiving software uses to drop the copy (esante's inbox d
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from esante.audit import AuditEvent
 from esante.mss import (
@@ -70,17 +70,13 @@ class _Message:
 class MssSender:
     """The handler of ``mss_send`` orders."""
 
-    def __init__(
-        self, sessions: sessionmaker[Session], client_for: ClientFor, settings: MssSettings
-    ) -> None:
-        self.sessions = sessions
+    def __init__(self, client_for: ClientFor, settings: MssSettings) -> None:
         self.client_for = client_for
         self.settings = settings
 
-    def handle(self, order: ClaimedOrder) -> Outcome:
-        prepared = self._prepare(order)
-        if not isinstance(prepared, _Message):
-            return prepared
+    def handle(self, order: ClaimedOrder, prepared: object) -> Outcome:
+        if not isinstance(prepared, _Message):  # pragma: no cover - the worker settles those
+            raise TypeError(f"not a prepared MSSanté order: {prepared!r}")
         client = self.client_for(prepared.sender)
         if client is None:
             return Retry(
@@ -130,40 +126,42 @@ class MssSender:
 
     # ------------------------------------------------------------------ steps
 
-    def _prepare(self, order: ClaimedOrder) -> _Message | Outcome:
+    def prepare(self, session: Session, orders: Sequence[ClaimedOrder]) -> list[object]:
+        """The document and the people named in each message, read at send time."""
+        return [self._prepare(session, order) for order in orders]
+
+    @staticmethod
+    def _prepare(session: Session, order: ClaimedOrder) -> _Message | Outcome:
         params = order.parameters
         sender = str(params.get("sender") or "")
         message_id = str(params.get("message_id") or "")
         if not sender or not message_id or not order.recipient:
             return Failed("Ordre MSSanté incomplet (expéditeur, destinataire).", code="BAD_ORDER")
-        with self.sessions() as session:
-            document = session.get(Document, order.document_id) if order.document_id else None
-            patient = session.get(Patient, order.patient_id)
-            if document is None or patient is None:
-                return Failed("Document introuvable dans le dossier local.", code="NO_DOC")
-            author = (
-                session.get(Practitioner, order.practitioner_id)
-                if order.practitioner_id is not None
-                else None
-            )
-            structure = (
-                session.get(Structure, order.structure_id)
-                if order.structure_id is not None
-                else None
-            )
-            return _Message(
-                sender=sender,
-                recipient=order.recipient,
-                message_id=message_id,
-                content=document.content,
-                visibility=tuple(params.get("visibility") or ()),
-                organization=structure.name if structure else "esante",
-                unique_id=document.unique_id,
-                patient_ins=patient.ins_matricule,
-                actor_id=author.id_nat_ps if author else None,
-                actor_name=f"{author.given_name} {author.family_name}" if author else None,
-                structure_id=structure.id_nat_struct if structure else None,
-            )
+        document = session.get(Document, order.document_id) if order.document_id else None
+        patient = session.get(Patient, order.patient_id)
+        if document is None or patient is None:
+            return Failed("Document introuvable dans le dossier local.", code="NO_DOC")
+        author = (
+            session.get(Practitioner, order.practitioner_id)
+            if order.practitioner_id is not None
+            else None
+        )
+        structure = (
+            session.get(Structure, order.structure_id) if order.structure_id is not None else None
+        )
+        return _Message(
+            sender=sender,
+            recipient=order.recipient,
+            message_id=message_id,
+            content=document.content,
+            visibility=tuple(params.get("visibility") or ()),
+            organization=structure.name if structure else "esante",
+            unique_id=document.unique_id,
+            patient_ins=patient.ins_matricule,
+            actor_id=author.id_nat_ps if author else None,
+            actor_name=f"{author.given_name} {author.family_name}" if author else None,
+            structure_id=structure.id_nat_struct if structure else None,
+        )
 
     @staticmethod
     def _already_sent(client: MssClient, message_id: str) -> bool:

@@ -51,3 +51,6 @@ class Blocked:
 
 
 Outcome = Sent | Retry | Failed | Blocked
+
+OUTCOME_TYPES = (Sent, Retry, Failed, Blocked)
+"""The outcome classes, for ``isinstance`` (a handler's preparation may settle an order)."""

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from esante.outbox import ClaimedOrder, RetryPolicy, Sent, Worker
 from esante.store import (
@@ -62,7 +63,10 @@ class Recorder:
         self._file = path.open("a", buffering=1, encoding="utf-8")
         self._lock = threading.Lock()
 
-    def handle(self, order: ClaimedOrder) -> Sent:
+    def prepare(self, session: Session, orders: Sequence[ClaimedOrder]) -> list[object]:
+        return [None] * len(orders)
+
+    def handle(self, order: ClaimedOrder, prepared: object) -> Sent:
         line = f"{order.id}\t{os.getpid()}\t{threading.current_thread().name}\n"
         with self._lock:
             self._file.write(line)

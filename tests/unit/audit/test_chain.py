@@ -15,6 +15,7 @@ from esante.audit import (
     AuditError,
     append,
     append_committed,
+    append_many,
     record_hash,
     verify_chain,
 )
@@ -93,6 +94,38 @@ def test_untraceable_events_are_refused(session: Session) -> None:
         session.rollback()
     assert session.scalar(select(func.count()).select_from(AuditRecord)) == 0
     assert read_head(session) is None
+
+
+def test_a_batch_is_chained_as_single_appends_would_be(session: Session) -> None:
+    batch = append_many(session, [event(0), event(1)])  # the first append ever, too
+    session.commit()
+    more = append_many(session, [event(2), event(3), event(4)])
+    single = append(session, event(5))
+    session.commit()
+    records = [*batch, *more, single]
+    assert [r.sequence for r in records] == [1, 2, 3, 4, 5, 6]
+    assert records[0].previous_hash == GENESIS
+    assert [r.previous_hash for r in records[1:]] == [r.hash for r in records[:-1]]
+    assert read_head(session) == (6, single.hash)
+    for record in records:
+        stored = row(session, record.sequence)
+        assert record_hash(stored["previous_hash"], stored) == stored["hash"] == record.hash
+    report = verify_chain(session)
+    assert report.ok
+    assert report.checked == 6
+    assert append_many(session, []) == []
+    assert read_head(session) == (6, single.hash)
+
+
+def test_one_untraceable_event_refuses_the_whole_batch(session: Session) -> None:
+    append(session, event(0))
+    session.commit()
+    with pytest.raises(AuditError) as caught:
+        append_many(session, [event(1), event(2, channel="fax"), event(3)])
+    assert caught.value.field == "channel"
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(AuditRecord)) == 1
+    assert read_head(session) == (1, row(session, 1)["hash"])
 
 
 def test_long_free_text_is_kept_whole(session: Session) -> None:

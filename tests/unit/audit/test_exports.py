@@ -23,6 +23,7 @@ def test_audit_exports() -> None:
         "VerifyReport",
         "append",
         "append_committed",
+        "append_many",
         "check_extract",
         "export",
         "iter_entries",
