@@ -24,8 +24,9 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import cast
 
-from sqlalchemy import String, insert, select, update
+from sqlalchemy import String, Table, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -192,8 +193,8 @@ def _event_values(event: AuditEvent) -> dict[str, object]:
     return values
 
 
-def append(session: Session, event: AuditEvent) -> AuditRecord:
-    """Append ``event`` to the trace in the session's transaction; return the new record.
+def append(session: Session, event: AuditEvent) -> AuditEntry:
+    """Append ``event`` to the trace in the session's transaction; return the new entry.
 
     The chain's lock is held until the caller commits or rolls back. Raises
     :class:`AuditError` for an event the trace cannot keep (see :class:`AuditEvent`; a
@@ -202,30 +203,33 @@ def append(session: Session, event: AuditEvent) -> AuditRecord:
     return append_many(session, [event])[0]
 
 
-def append_many(session: Session, events: Sequence[AuditEvent]) -> list[AuditRecord]:
-    """Append ``events``, in order, in the session's transaction; return the new records.
+def append_many(session: Session, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+    """Append ``events``, in order, in the session's transaction; return the new entries.
 
-    The chain's lock is taken once for all of them (three statements whatever their
-    number): a worker recording a batch of sends pays for one append, not one per send.
-    Every event is checked before anything is written: one the trace cannot keep refuses
-    the whole call (:class:`AuditError`).
+    The chain's lock is taken once for all of them, and the records are written in one
+    statement (four statements whatever their number): a worker recording a batch of
+    sends pays for one append, not one per send. Every event is checked before anything
+    is written: one the trace cannot keep refuses the whole call (:class:`AuditError`).
     """
     checked = [_event_values(event) for event in events]
     if not checked:
         return []
     last, previous_hash = _lock_head(session, len(checked))
-    records: list[AuditRecord] = []
     for sequence, values in enumerate(checked, start=last - len(checked) + 1):
         values["sequence"] = sequence
-        digest = record_hash(previous_hash, values)
-        records.append(AuditRecord(**values, previous_hash=previous_hash, hash=digest))
-        previous_hash = digest
-    session.add_all(records)
+        values["previous_hash"] = previous_hash
+        values["hash"] = previous_hash = record_hash(previous_hash, values)
+    table = cast(Table, AuditRecord.__table__)
+    ids = session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), checked
+    ).scalars()
     session.execute(
         update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).values(hash=previous_hash)
     )
-    session.flush()
-    return records
+    return [
+        AuditEntry(id=int(row_id), **values)  # type: ignore[arg-type]
+        for row_id, values in zip(ids, checked, strict=True)
+    ]
 
 
 def _bump_head(session: Session, count: int) -> tuple[int, str] | None:
@@ -309,11 +313,6 @@ class AuditEntry:
             content["sequence"] = sequence
         return _digest(self.previous_hash, content)
 
-    @classmethod
-    def from_record(cls, record: AuditRecord) -> AuditEntry:
-        """The plain values of an ORM record (flushed: it has its ``id``)."""
-        return cls(**{f.name: getattr(record, f.name) for f in fields(cls)})
-
 
 ENTRY_FIELDS = tuple(f.name for f in fields(AuditEntry))
 """The columns of :class:`AuditEntry`, in order (the ``select`` of every reader)."""
@@ -339,7 +338,7 @@ def append_committed(
     for attempt in range(max(1, attempts)):
         with sessions() as session:
             try:
-                entry = AuditEntry.from_record(append(session, event))
+                entry = append(session, event)
                 session.commit()
                 return entry
             except DBAPIError as exc:
