@@ -25,12 +25,12 @@ slow learns it lost the order; the order's new holder will find out from the ser
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, case, insert, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from esante.audit import AuditEvent, append, append_many
@@ -260,50 +260,79 @@ def record_many(
 ) -> list[bool]:
     """Write the outcomes of a batch of attempts and their trace; the caller commits.
 
-    One trace append for the whole batch (the chain's lock is taken once), then each
-    order's conditional update. Returns, per result, whether the worker still held the
-    order (see :func:`record`).
+    One trace append for the whole batch (the chain's lock is taken once), then one
+    conditional update per kind of outcome — usually one for the batch, each order's own
+    values chosen by id — and one insert of the orders' history. Returns, per result,
+    whether the worker still held the order (see :func:`record`).
     """
     now = now or utcnow()
     events = [event for _, outcome in results for event in outcome.audit]
     if events:
         append_many(session, events)
-    kept: list[bool] = []
-    history: list[dict[str, Any]] = []
+    changes: dict[int, dict[str, Any]] = {}
+    notes: dict[int, tuple[str, str | None, str | None]] = {}
     for order, outcome in results:
         to_state, reason, code, values = _transition(order, outcome, policy, now)
-        done = session.execute(
-            update(_ORDERS)
-            .where(
-                _ORDERS.c.id == order.id,
-                _ORDERS.c.state == "in_flight",
-                _ORDERS.c.lease_owner == worker_id,
-            )
-            .values(
-                state=to_state,
-                state_reason=reason,
-                lease_owner=None,
-                lease_expires_at=None,
-                updated_at=now,
-                **values,
-            )
-        )
-        held = done.rowcount == 1  # type: ignore[attr-defined]
-        kept.append(held)
-        if held:
-            history.append(
-                {
-                    "order_id": order.id,
-                    "at": now,
-                    "from_state": "in_flight",
-                    "to_state": to_state,
-                    "by": worker_id,
-                    "reason": reason,
-                    "error_code": code,
-                }
-            )
+        changes[order.id] = {"state": to_state, "state_reason": reason, **values}
+        notes[order.id] = (to_state, reason, code)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for order_id, values in changes.items():
+        groups.setdefault(tuple(sorted(values)), []).append(order_id)
+    held: set[int] = set()
+    for columns, ids in groups.items():
+        held |= _update_held(session, worker_id, now, {i: changes[i] for i in ids}, columns)
+    history = [
+        {
+            "order_id": order.id,
+            "at": now,
+            "from_state": "in_flight",
+            "to_state": notes[order.id][0],
+            "by": worker_id,
+            "reason": notes[order.id][1],
+            "error_code": notes[order.id][2],
+        }
+        for order, _ in results
+        if order.id in held
+    ]
     _add_history(session, history)
-    return kept
+    return [order.id in held for order, _ in results]
+
+
+def _update_held(
+    session: Session,
+    worker_id: str,
+    now: datetime,
+    changes: Mapping[int, Mapping[str, Any]],
+    columns: Sequence[str],
+) -> set[int]:
+    """One ``UPDATE`` setting ``columns`` of the orders in ``changes`` that ``worker_id``
+    still holds; the ids it updated.
+
+    A column whose value differs between orders gets ``CASE id WHEN … THEN …`` (bound
+    with the column's type); one that is the same for all gets that value.
+    """
+    ids = list(changes)
+    assignments: dict[str, Any] = {}
+    for name in columns:
+        column = _ORDERS.c[name]
+        first = changes[ids[0]][name]
+        if all(changes[i][name] == first for i in ids[1:]):
+            assignments[name] = first
+        else:
+            assignments[name] = case(
+                {i: literal(changes[i][name], column.type) for i in ids}, value=_ORDERS.c.id
+            )
+    rows = session.execute(
+        update(_ORDERS)
+        .where(
+            _ORDERS.c.id.in_(ids),
+            _ORDERS.c.state == "in_flight",
+            _ORDERS.c.lease_owner == worker_id,
+        )
+        .values(lease_owner=None, lease_expires_at=None, updated_at=now, **assignments)
+        .returning(_ORDERS.c.id)
+    )
+    return {int(row.id) for row in rows}
 
 
 def _add_history(session: Session, rows: list[dict[str, Any]]) -> None:

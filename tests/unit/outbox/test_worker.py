@@ -16,8 +16,10 @@ from esante.audit import AuditEvent, verify_chain
 from esante.outbox import (
     Blocked,
     ClaimedOrder,
+    Failed,
     NewOrder,
     Outcome,
+    Retry,
     RetryPolicy,
     Sent,
     Worker,
@@ -229,3 +231,55 @@ def test_orders_taken_over_during_a_batch_are_skipped_not_sent_twice(
     owners = set(session.scalars(select(SendOrder.lease_owner)))
     assert owners == {"other"}
     assert worker.stats.lost == 3
+
+
+def test_a_mixed_batch_gives_each_order_its_own_values(
+    session: Session, people: tuple[Patient, Practitioner]
+) -> None:
+    _queue(session, people[0], "one", "two", "later", "refused", "opposed")
+    now = utcnow()
+    policy = RetryPolicy(base_s=10, cap_s=100, random=lambda: 1.0)
+    orders = claim(session, "w", credentials=("structure:*",), limit=5, now=now)
+    session.commit()
+    by_key = {o.idempotency_key: o for o in orders}
+    outcomes: dict[str, Outcome] = {
+        "one": Sent({"submission_set": "1.2.3.1"}, note="Déposé."),
+        "two": Sent({"submission_set": "1.2.3.2"}, note="Déposé."),
+        "later": Retry("DMP indisponible.", code="503"),
+        "refused": Failed("Document refusé par le DMP.", code="XDSRegistryError"),
+        "opposed": Blocked("Opposition du patient."),
+    }
+    kept = record_many(
+        session, [(by_key[k], o) for k, o in outcomes.items()], "w", policy=policy, now=now
+    )
+    session.commit()
+    assert kept == [True] * 5
+    session.expire_all()
+    rows = {o.idempotency_key: o for o in session.scalars(select(SendOrder))}
+    assert rows["one"].result == '{"submission_set": "1.2.3.1"}'
+    assert rows["two"].result == '{"submission_set": "1.2.3.2"}'
+    assert rows["one"].sent_at == now
+    assert (rows["later"].state, rows["later"].last_error_code) == ("due", "503")
+    assert rows["later"].available_at == now + timedelta(seconds=10)
+    assert rows["later"].retry_since == now
+    assert (rows["refused"].state, rows["refused"].state_reason) == (
+        "failed",
+        "Document refusé par le DMP.",
+    )
+    assert (rows["opposed"].state, rows["opposed"].state_reason) == (
+        "blocked",
+        "Opposition du patient.",
+    )
+    assert all(row.lease_owner is None for row in rows.values())
+    history = session.execute(
+        select(SendOrderEvent.order_id, SendOrderEvent.to_state, SendOrderEvent.error_code).where(
+            SendOrderEvent.from_state == "in_flight"
+        )
+    ).all()
+    assert sorted((r.to_state, r.error_code) for r in history) == [
+        ("blocked", None),
+        ("due", "503"),
+        ("failed", "XDSRegistryError"),
+        ("sent", None),
+        ("sent", None),
+    ]
