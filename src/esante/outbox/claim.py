@@ -104,7 +104,9 @@ def _claimable(now: datetime) -> ColumnElement[bool]:
             and_(SendOrder.state.in_(("scheduled", "due")), SendOrder.available_at <= now),
             and_(SendOrder.state == "in_flight", SendOrder.lease_expires_at < now),
         ),
-        ~waiting,
+        # Asked only of the orders that wait for another: written as a plain NOT EXISTS,
+        # PostgreSQL joins every candidate against a scan of the whole order history.
+        or_(SendOrder.after_order_id.is_(None), ~waiting),
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -271,6 +272,9 @@ ORDER_KINDS = ("dmp_submit", "dmp_delete", "mss_send")
 ORDER_STATES = ("scheduled", "due", "in_flight", "sent", "blocked", "cancelled", "failed")
 
 
+_ACTIVE_ORDER = "state NOT IN ('sent', 'cancelled', 'failed')"
+
+
 class SendOrder(Base):
     """A durable order to send something to a national service (the transactional outbox).
 
@@ -297,6 +301,14 @@ class SendOrder(Base):
             name="state",
         ),
         Index("ix_send_order_claim", "state", "available_at"),
+        # The orders not yet final: what a claim checks a new version's predecessor
+        # against, without reading the whole history of sent orders.
+        Index(
+            "ix_send_order_active",
+            "id",
+            postgresql_where=text(_ACTIVE_ORDER),
+            sqlite_where=text(_ACTIVE_ORDER),
+        ),
         Index("ix_send_order_document", "document_id"),
         Index("ix_send_order_patient", "patient_id", "created_at"),
     )
