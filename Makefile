@@ -36,11 +36,12 @@ run: install
 test: install
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-## ruff + mypy (strict) on the package.
+## ruff + mypy (strict) on the package and the benchmarks (which no test imports).
 lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy bench/*.py
 
 ## Benchmarks: each prints its figures.
 bench: install

@@ -368,10 +368,10 @@ def bench_submissions(
                             failures.append(response.text[:300])
 
         started = time.perf_counter()
-        workers = [threading.Thread(target=worker) for _ in range(threads)]
-        for w in workers:
+        clients = [threading.Thread(target=worker) for _ in range(threads)]
+        for w in clients:
             w.start()
-        for w in workers:
+        for w in clients:
             w.join()
         elapsed = time.perf_counter() - started
         server_peak = process_peak_mb(pid)
@@ -427,7 +427,7 @@ def _copy(engine: Engine, table: str, count: int, make: Callable[[int], dict[str
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         raw.commit()
