@@ -283,3 +283,35 @@ def test_a_mixed_batch_gives_each_order_its_own_values(
         ("sent", None),
         ("sent", None),
     ]
+
+
+def test_retries_of_one_batch_each_keep_their_own_backoff(
+    session: Session, people: tuple[Patient, Practitioner]
+) -> None:
+    _queue(session, people[0], "first-try", "third-try")
+    now = utcnow()
+    policy = RetryPolicy(base_s=10, cap_s=1000, random=lambda: 1.0)
+    session.execute(
+        SendOrder.__table__.update()
+        .where(SendOrder.idempotency_key == "third-try")
+        .values(attempts=2, retry_since=now - timedelta(minutes=5))
+    )
+    session.commit()
+    orders = claim(session, "w", credentials=("structure:*",), limit=2, now=now)
+    session.commit()
+    assert sorted(o.attempts for o in orders) == [1, 3]
+    record_many(
+        session,
+        [(o, Retry("DMP indisponible.", code="503")) for o in orders],
+        "w",
+        policy=policy,
+        now=now,
+    )
+    session.commit()
+    session.expire_all()
+    rows = {o.idempotency_key: o for o in session.scalars(select(SendOrder))}
+    assert rows["first-try"].available_at == now + timedelta(seconds=10)
+    assert rows["third-try"].available_at == now + timedelta(seconds=40)
+    assert rows["first-try"].retry_since == now
+    assert rows["third-try"].retry_since == now - timedelta(minutes=5)
+    assert {r.state for r in rows.values()} == {"due"}
