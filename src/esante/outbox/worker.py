@@ -134,9 +134,10 @@ class Worker:
         results: list[tuple[ClaimedOrder, Outcome]] = []
         for index, order in enumerate(orders):
             if self.clock() >= renew_at:  # slow calls: keep the batch's orders
+                before = held
                 held = self._renew([o for o in orders if o.id in held], wid, lease)
                 renew_at = self.clock() + lease / 2
-                lost = [o.id for o in orders[index:] if o.id not in held]
+                lost = [o.id for o in orders[index:] if o.id in before and o.id not in held]
                 if lost:  # those already handled are counted when their outcome is
                     logger.warning("outbox: orders %s were taken over", lost)
                     with self._lock:
