@@ -37,6 +37,8 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from benchlib import percentile
+
 DOCUMENTS = {
     "VSM": ("VSM_2023.01.xml", "CI-SIS_VSM_2023.01.sch"),
     "VAC-NOTE": ("VAC-NOTE_2023.01.xml", "CI-SIS_VAC-NOTE_2023.01.sch"),
@@ -55,12 +57,6 @@ def kit_dir() -> Path:
     if not (kit / "ExemplesCDA").is_dir():
         sys.exit(f"ANS kit not found at {kit}: set ESANTE_CISIS_KIT")
     return kit
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
 
 
 # ------------------------------------------------------------------ child processes

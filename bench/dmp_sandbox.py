@@ -34,8 +34,6 @@ import argparse
 import contextlib
 import hashlib
 import json
-import os
-import resource
 import signal
 import statistics
 import subprocess
@@ -52,8 +50,8 @@ from typing import Any
 
 import httpx
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
+from benchlib import peak_rss_mb, percentile, pg_database, process_peak_mb
 from esante.dmp import Actor, DmpClient, DmpEndpoints, DmpError, LpsInfo, Signer
 from esante.identity import Ins, check_ins, nir_key
 from esante.sandbox.dmp import (
@@ -89,7 +87,6 @@ from esante.trust import Code as RoleCode
 from esante.xds import Code, RegistryResponse, ResponseStatus, iti41
 
 ESANTE = Path(sys.executable).with_name("esante")
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 NIR_TEST = "1.2.250.1.213.1.4.10"
 LPS = LpsInfo(name="esante-bench", version="1", homologation_id="BENCH", oid="1.2.250.1.999.42")
 ACTIVITY = Code("04", "1.2.250.1.213.2.2", "Hospitalisation de jour")
@@ -100,32 +97,12 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # --- figures ----------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def latency_line(label: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
     return (
         f"  {label:<46} median {statistics.median(ms):7.2f} ms   p95 {percentile(ms, 95):7.2f} ms"
         f"   p99 {percentile(ms, 99):7.2f} ms   (n={len(ms)})"
     )
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def process_peak_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 # --- who, what ----------------------------------------------------------------------------
@@ -254,32 +231,6 @@ def bench_client(pki: Pki, count: int) -> None:
 
 
 # --- 2. submissions per second ------------------------------------------------------------
-
-
-@contextmanager
-def pg_database(label: str) -> Iterator[str | None]:
-    """A temporary PostgreSQL database URL (``None`` when the server is unreachable)."""
-    import psycopg
-
-    server = make_url(
-        os.environ.get("ESANTE_TEST_PG_URL", PG_DEFAULT).replace("postgresql+psycopg", "postgresql")
-    )
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"esante_bench_{label}_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        print(f"  PostgreSQL unreachable ({exc}); skipped")
-        yield None
-        return
-    try:
-        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -43,7 +43,6 @@ import argparse
 import contextlib
 import multiprocessing
 import os
-import resource
 import signal
 import statistics
 import subprocess
@@ -59,8 +58,16 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from benchlib import (
+    children_of,
+    peak_rss_mb,
+    percentile,
+    pg_database,
+    process_peak_mb,
+    stop_process,
+)
+
 ESANTE = Path(sys.executable).with_name("esante")
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 PATIENT = "lola"
 AUTHOR = "generaliste"
 CLICK_TARGET_MS = 20.0
@@ -75,45 +82,12 @@ CAPACITY_DOCUMENTS = 300
 # --- figures ----------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def latency_line(label: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
     return (
         f"  {label:<44} p50 {statistics.median(ms):8.2f} ms   p95 {percentile(ms, 95):8.2f} ms"
         f"   p99 {percentile(ms, 99):8.2f} ms   (n={len(ms)})"
     )
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def process_peak_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
-
-
-def children_of(pid: int) -> list[int]:
-    """Direct child processes of ``pid`` (the sandbox's extra server processes)."""
-    found = []
-    for status in Path("/proc").glob("[0-9]*/status"):
-        with contextlib.suppress(OSError):
-            for line in status.read_text().splitlines():
-                if line.startswith("PPid:"):
-                    if int(line.split()[1]) == pid:
-                        found.append(int(status.parent.name))
-                    break
-    return found
 
 
 @dataclass
@@ -305,48 +279,6 @@ def bench_n1(iterations: int, summary: Summary) -> None:
 
 
 # --- 3. drain on PostgreSQL ------------------------------------------------------------------
-
-
-@contextmanager
-def pg_database(label: str) -> Iterator[str | None]:
-    """A temporary PostgreSQL database URL (``None`` when the server is unreachable)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(
-        os.environ.get("ESANTE_TEST_PG_URL", PG_DEFAULT).replace("postgresql+psycopg", "postgresql")
-    )
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"esante_bench_{label}_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        print(f"  PostgreSQL unreachable ({exc}); skipped")
-        yield None
-        return
-    try:
-        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def stop_process(process: subprocess.Popen[str], name: str) -> None:
-    """SIGTERM, then SIGKILL if it has not stopped within 60 s; a slow stop is said."""
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        print(f"  note: the {name} did not stop within 60 s of SIGTERM; killed")
-        process.kill()
-        process.wait()
-        return
-    if time.monotonic() - started > 10:
-        print(f"  note: the {name} took {time.monotonic() - started:.0f} s to stop")
 
 
 @contextmanager
@@ -567,30 +499,13 @@ def print_drain(result: DrainResult, prefix: str = "") -> None:
 def _client(sandbox: Path, transport: Any = None) -> tuple[Any, Any]:
     """A DMP client configured as ``esante worker`` configures its own, and its transport
     (mutual TLS to the sandbox unless ``transport`` is given)."""
-    from esante.cli.dmp import ACTIVITY, LPS_HOMOLOGATION, LPS_OID
+    from esante.cli.dmp import sandbox_client, sandbox_client_on
     from esante.cli.sandbox import load_manifest
-    from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
-    from esante.transport import HttpsTransport, TlsConfig
-    from esante.xds import Code
 
     manifest = load_manifest(sandbox)
-    pki = manifest.pki
     if transport is None:
-        transport = HttpsTransport(
-            TlsConfig(
-                ca_bundle=pki.ca,
-                certificate=pki.authentication_certificate,
-                key=pki.authentication_key,
-            )
-        )
-    client = DmpClient.with_signer(
-        transport,
-        DmpEndpoints.from_base_url(manifest.dmp.base_url),
-        signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
-        lps=LpsInfo(name="esante", version="bench", homologation_id=LPS_HOMOLOGATION, oid=LPS_OID),
-        content_type_code=Code(*ACTIVITY),
-    )
-    return client, transport
+        return sandbox_client(manifest)
+    return sandbox_client_on(manifest, transport), transport
 
 
 def _raw_process(

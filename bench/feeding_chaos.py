@@ -51,8 +51,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
+from benchlib import pg_database, stop_process
+
 ESANTE = Path(sys.executable).with_name("esante")
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 PATIENT = "lola"
 AUTHOR = "generaliste"
 DUPLICATE = "XDSDuplicateUniqueIdInRegistry"
@@ -100,46 +101,6 @@ def run_child(args: argparse.Namespace) -> None:
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-@contextmanager
-def pg_database(label: str) -> Iterator[str]:
-    """A temporary PostgreSQL database URL (exits when the server is unreachable)."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    server = make_url(
-        os.environ.get("ESANTE_TEST_PG_URL", PG_DEFAULT).replace("postgresql+psycopg", "postgresql")
-    )
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"esante_chaos_{label}_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as exc:
-        raise SystemExit(f"PostgreSQL unreachable: {exc}") from exc
-    try:
-        yield server.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def stop_process(process: subprocess.Popen[str], name: str) -> None:
-    """SIGTERM, then SIGKILL if it has not stopped within 60 s; a slow stop is said."""
-    started = time.monotonic()
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        print(f"  note: the {name} did not stop within 60 s of SIGTERM; killed")
-        process.kill()
-        process.wait()
-        return
-    if time.monotonic() - started > 10:
-        print(f"  note: the {name} took {time.monotonic() - started:.0f} s to stop")
 
 
 @contextmanager
@@ -643,7 +604,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if args.db == "postgres":
-            with pg_database("practice") as practice_url, pg_database("dmp") as dmp_url:
+            with (
+                pg_database("practice", "esante_chaos") as practice_url,
+                pg_database("dmp", "esante_chaos") as dmp_url,
+            ):
+                if practice_url is None or dmp_url is None:
+                    raise SystemExit("PostgreSQL unreachable: --db postgres needs it")
                 code = chaos_run(args, practice_url, dmp_url, tmp)
         else:
             code = chaos_run(args, f"sqlite:///{tmp / 'home' / 'esante.db'}", None, tmp)

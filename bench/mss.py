@@ -31,7 +31,6 @@ import contextlib
 import functools
 import itertools
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from benchlib import peak_rss_mb, percentile, process_peak_mb
 from esante.cda.examples import example_document
 from esante.cda.read import read_document
 from esante.demo import demo_dataset
@@ -80,32 +80,12 @@ with start_sandbox(options):
 # --- figures ----------------------------------------------------------------------------
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def latency_line(label: str, seconds: list[float]) -> str:
     ms = [s * 1000 for s in seconds]
     return (
         f"  {label:<44} median {statistics.median(ms):8.2f} ms   p95 {percentile(ms, 95):8.2f} ms"
         f"   (n={len(ms)})"
     )
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def process_peak_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
 
 
 # --- set-up -------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from esante.dmp import Access, Actor, DmpClient
     from esante.identity import Ins
     from esante.sandbox.runtime import SandboxManifest
-    from esante.transport import HttpsTransport
+    from esante.transport import HttpsTransport, SoapTransport
     from esante.xds import Code, DocumentEntry
 
 app = typer.Typer(
@@ -167,9 +167,7 @@ def _actor(ps: str, auth: str, structure_id: str, structure_name: str) -> Actor:
 def sandbox_client(manifest: SandboxManifest) -> tuple[DmpClient, HttpsTransport]:
     """The DMP client of the sandbox described by ``manifest`` (its test PKI for mutual TLS
     and signatures) and its transport, which the caller closes."""
-    from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
     from esante.transport import HttpsTransport, TlsConfig
-    from esante.xds import Code
 
     pki = manifest.pki
     transport = HttpsTransport(
@@ -179,7 +177,17 @@ def sandbox_client(manifest: SandboxManifest) -> tuple[DmpClient, HttpsTransport
             key=pki.authentication_key,
         )
     )
-    client = DmpClient.with_signer(
+    return sandbox_client_on(manifest, transport), transport
+
+
+def sandbox_client_on(manifest: SandboxManifest, transport: SoapTransport) -> DmpClient:
+    """The sandbox's DMP client over ``transport`` (signatures from its test PKI): for
+    callers that bring their own transport (benchmarks capturing requests)."""
+    from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
+    from esante.xds import Code
+
+    pki = manifest.pki
+    return DmpClient.with_signer(
         transport,
         DmpEndpoints.from_base_url(manifest.dmp.base_url),
         signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
@@ -188,7 +196,6 @@ def sandbox_client(manifest: SandboxManifest) -> tuple[DmpClient, HttpsTransport
         ),
         content_type_code=Code(*ACTIVITY),
     )
-    return client, transport
 
 
 @contextmanager
