@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Debian packages the tests use: poppler-utils (pdftoppm, pdftotext: read back the N1
-# PDFs) and the DejaVu fonts embedded in them. Installed with apt-get only when missing.
-SYSPKGS := poppler-utils fonts-dejavu-core
+# PDFs), the DejaVu fonts embedded in them and chromium (tests/browser, driven by
+# Playwright through executable_path; never `playwright install`). apt-get only when missing.
+SYSPKGS := poppler-utils fonts-dejavu-core chromium
 sysdeps:
 	@missing=""; for p in $(SYSPKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -15,7 +15,12 @@ Figures, all measured in the same run:
   tracemalloc peak of Python allocations during the warm loop;
 * the reference approach of the ANS kit: a fresh process per document that compiles the
   schematrons with the kit's pipeline, then validates — and the ratio to esante's warm
-  median.
+  median;
+* ``esante cda validate`` as a person runs it (issue 17), measured by
+  ``bench/validate_cli.py``'s code in this same run: a fresh command per document (empty
+  and warm disk cache, without and with the local validation server), a batch of 20 in
+  one command, peak RSS of each process (command, server, reference), ratios to the
+  reference above (``--no-cli`` skips it).
 
 Run: ``.venv/bin/python bench/cda_validate.py [--iterations 30] [--quick]``.
 The kit is found through ESANTE_CISIS_KIT (default ../shared/cisis-kit).
@@ -37,6 +42,7 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import validate_cli
 from benchlib import percentile
 
 DOCUMENTS = {
@@ -192,6 +198,7 @@ def main() -> None:
     parser.add_argument("--child", choices=["esante", "reference"])
     parser.add_argument("--cache")
     parser.add_argument("--doc", action="append", default=[])
+    parser.add_argument("--no-cli", action="store_true", help="skip the fresh-command figures")
     args = parser.parse_args()
 
     if args.child == "esante":
@@ -216,11 +223,10 @@ def main() -> None:
         timings, py_peak, main_rss = warm_latency(cache, iterations)
         print("batch throughput, 2 worker processes...", file=sys.stderr)
         rate, batch_elapsed, first_rate = batch_throughput(cache, 10 if args.quick else 40)
-        reference: dict[str, float] = {}
-        for name in names[:1] if args.quick else names:
-            print(f"reference (kit pipeline, fresh process) on {name}...", file=sys.stderr)
-            _, wall = run_child(["--child", "reference", "--doc", name])
-            reference[name] = wall
+        reference, ref_rss = validate_cli.reference_walls(
+            kit_dir(), names[:1] if args.quick else names
+        )
+    cli = None if args.no_cli else validate_cli.measure(kit_dir(), 3 if args.quick else 5)
 
     medians = {n: statistics.median(v) for n, v in timings.items()}
     means = {n: statistics.fmean(v) for n, v in timings.items()}
@@ -261,8 +267,12 @@ def main() -> None:
     print(
         f"peak memory             : fresh validating process max RSS "
         f"{cold['maxrss_kib'] / 1024:.0f} MiB; this process {main_rss / 1024:.0f} MiB; "
-        f"Python allocations during the warm loop {py_peak / 1024 / 1024:.1f} MiB (tracemalloc)"
+        f"Python allocations during the warm loop {py_peak / 1024 / 1024:.1f} MiB (tracemalloc); "
+        f"reference process {ref_rss / 1024:.0f} MiB"
     )
+    if cli is not None:
+        cli.rss["reference process"] = ref_rss
+        validate_cli.report(cli, reference)
 
 
 if __name__ == "__main__":

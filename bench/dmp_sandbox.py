@@ -547,15 +547,16 @@ def bench_find(stored: int, iterations: int) -> None:
         assert len(found) == 200, len(found)
         print(latency_line("core: rights + SQL + access log", core))
 
+        # one request per answer: the sandbox refuses a VIHF it has already accepted
         client, captured = capture_client(Signer.from_pki(pki))
-        with contextlib.suppress(TransportError, DmpError):  # captured, not sent
-            client.find_documents(ins, actor=actor)
-        wire = captured[0]
+        for _ in range(iterations + 6):
+            with contextlib.suppress(TransportError, DmpError):  # captured, not sent
+                client.find_documents(ins, actor=actor)
         t0 = time.perf_counter()
-        app.handle("POST", wire, peer)
+        app.handle("POST", captured[0], peer)
         print(f"  first answer (cold caches): {(time.perf_counter() - t0) * 1000:.1f} ms")
         answer: list[float] = []
-        for i in range(iterations + 5):
+        for i, wire in enumerate(captured[1:]):
             t0 = time.perf_counter()
             response = app.handle("POST", wire, peer)
             if i >= 5:

@@ -66,8 +66,11 @@ from benchlib import (
     process_peak_mb,
     stop_process,
 )
+from esante.practice.actors import local_operator
 
 ESANTE = Path(sys.executable).with_name("esante")
+OPERATOR = local_operator(1, origin="bench")
+"""Who validates in the bench (issue 12: practice functions take the actor)."""
 PATIENT = "lola"
 AUTHOR = "generaliste"
 CLICK_TARGET_MS = 20.0
@@ -190,7 +193,7 @@ def bench_click(clicks: int, summary: Summary) -> None:
 
         def click(cda: bytes) -> int:
             with sessions() as session:
-                done = validate_document(session, cda, patient_id=patient_id)
+                done = validate_document(session, cda, patient_id=patient_id, actor=OPERATOR)
                 session.commit()
                 return len(done.orders)
 
@@ -355,6 +358,7 @@ class Practice:
                         session,
                         cda,
                         patient_id=self.patient_id,
+                        actor=OPERATOR,
                         feed_dmp=True,
                         deferral=timedelta(hours=1),
                     )

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from benchlib import pg_database, stop_process
+from esante.practice.actors import local_operator
 
 ESANTE = Path(sys.executable).with_name("esante")
 PATIENT = "lola"
@@ -158,6 +159,7 @@ def queue_documents(url: str, count: int, feed_auth: str) -> tuple[list[int], li
                 session,
                 built.xml.replace(root.encode(), unique_id.encode()),
                 patient_id=patient_id,
+                actor=local_operator(1, origin="bench"),
                 feed_dmp=True,
                 deferral=timedelta(0),
                 feed_auth="directe" if feed_auth == "directe" else "indirecte",

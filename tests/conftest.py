@@ -7,7 +7,14 @@ PostgreSQL: the server is ``ESANTE_TEST_PG_URL`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``). A temporary database is created for the
 run, migrated once, emptied between tests and dropped at the end. When the server is
 unreachable the PostgreSQL variants skip with a message, except in CI (``CI=true``)
-where they fail.
+where they fail. The same holds for the reference material in ``../shared`` (the ANS
+kits): absent, its tests skip locally and fail in CI, which always has it.
+
+Hypothesis runs under the ``esante`` profile unless ``HYPOTHESIS_PROFILE`` names
+another: no deadline and no "too slow" health check (the suite shares two cores with
+other work, and load must not turn into failures), derandomised (a run that fails fails
+again, with the same examples) and printing the blob that reproduces a failure.
+``HYPOTHESIS_PROFILE=explore`` draws fresh random examples instead, for a local search.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -27,12 +36,39 @@ from esante.store import Base, make_engine, session_factory, upgrade
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 
+settings.register_profile(
+    "esante",
+    deadline=None,
+    derandomize=True,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "explore",
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "esante"))
+
+
+def in_ci() -> bool:
+    """True when running in CI (``CI=true``, which ``.ci/run`` exports)."""
+    return os.environ.get("CI") == "true"
+
+
+def skip_or_fail(message: str) -> NoReturn:
+    """Skip locally; fail in CI, where every prerequisite must be there."""
+    if in_ci():
+        pytest.fail(f"{message} [CI=true: a missing prerequisite is a failure]")
+    pytest.skip(message)
+
 
 def shared_path(*parts: str) -> Path:
-    """A path in ../shared, or skip the test saying what is missing."""
+    """A path in ../shared, or skip the test (fail in CI) saying what is missing."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"reference material absent: {path} (expected beside the repository)")
+        skip_or_fail(f"reference material absent: {path} (expected beside the repository)")
     return path
 
 
@@ -56,9 +92,7 @@ def pg_database() -> Iterator[str]:
             f"PostgreSQL unreachable at {server.render_as_string()} ({exc}). "
             "Set ESANTE_TEST_PG_URL to a server URL (trust or password auth) to run these tests."
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
+        skip_or_fail(msg)
     url = server.set(drivername="postgresql+psycopg", database=name)
     engine = make_engine(url.render_as_string(hide_password=False))
     upgrade(engine)

@@ -7,7 +7,8 @@ adds one branch of its own, defined next to the code that raises it::
      ├── ConfigError             (esante.config)       bad ESANTE_* setting
      ├── XmlError                (esante.safexml)      hostile, malformed or oversized XML
      ├── IdentityError           (esante.identity)     InsError, TraitsError,
-     │                                                 IdentityStatusError, DataMatrixError
+     │                                                 IdentityStatusError, DataMatrixError,
+     │                                                 InsiMessageError
      ├── TerminologyError        (esante.terminology)  unknown value set or code
      ├── CatalogueError          (esante.catalogue)    not in the Ségur catalogue
      ├── DemoError               (esante.demo)         unknown demo person
@@ -27,6 +28,8 @@ adds one branch of its own, defined next to the code that raises it::
      │                                                 DmpCommunicationError,
      │                                                 DmpUnavailableError
      │                                                 (DmpUncertainOutcomeError)
+     ├── InsiError               (esante.insi)         InsiRequestError, InsiRejectedError,
+     │                                                 InsiAnswerError, InsiUnavailableError
      ├── MssError                (esante.mss)          MssFormatError (XdmError),
      │                                                 MssSendError, MssUnavailableError
      │                                                 (MssUncertainOutcomeError),
@@ -38,7 +41,7 @@ adds one branch of its own, defined next to the code that raises it::
      ├── AuditError              (esante.audit)        AuditChainError
      ├── WebError                (esante.web)          PortInUseError
      └── SandboxError            (esante.sandbox)      SandboxDatabaseError, DmpRefusal,
-                                                       MssSandboxError
+                                                       MssSandboxError, InsiFault
 
 An error carries two texts because it has two readers: ``message`` is French and is
 meant for the clinician (it may be shown as is in the console or the CLI), while

@@ -7,6 +7,7 @@ race), talks HTTP to it and stops it with SIGINT as a user's Ctrl+C would.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -73,16 +74,17 @@ class Running:
                 self.process.stdout.close()
 
 
-def _env(home: Path) -> dict[str, str]:
+def _env(home: Path, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
     env["ESANTE_HOME"] = str(home)
+    env.update(settings)
     return env
 
 
-def _start(*args: str, home: Path) -> Running:
+def _start(*args: str, home: Path, **settings: str) -> Running:
     process = subprocess.Popen(
         [str(ESANTE), *args],
-        env=_env(home),
+        env=_env(home, **settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -101,6 +103,44 @@ def _start(*args: str, home: Path) -> Running:
     return running
 
 
+def api_key(home: Path, *, structure: int | None = None) -> dict[str, str]:
+    """The Authorization header of a fresh API key made by ``esante apikey create`` (a
+    structure is added first when ``structure`` is None: the database is empty)."""
+    if structure is None:
+        from esante.store import Structure, make_engine, session_factory
+
+        engine = make_engine(f"sqlite:///{home / 'esante.db'}")
+        with session_factory(engine)() as db:
+            row = Structure(name="Cabinet", finess="750000001", id_nat_struct="1750000001")
+            db.add(row)
+            db.commit()
+            structure = row.id
+        engine.dispose()
+    made = subprocess.run(
+        [
+            str(ESANTE),
+            "apikey",
+            "create",
+            "--structure",
+            str(structure),
+            "--json",
+            "--scope",
+            "patients:read",
+            "--scope",
+            "patients:write",
+            "--scope",
+            "documents:read",
+            "--scope",
+            "documents:write",
+        ],
+        env=_env(home),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {"Authorization": f"Bearer {json.loads(made.stdout)['key']}"}
+
+
 @pytest.fixture
 def started() -> Iterator[list[Running]]:
     processes: list[Running] = []
@@ -117,7 +157,8 @@ def test_serve_answers_health_and_patients_over_a_socket(
     match = URL.search(running.wait_for("esante à l'écoute sur"))
     assert match is not None
     base = match.group(1)
-    with httpx.Client(base_url=base, timeout=10) as client:
+    assert httpx.get(f"{base}/api/patients", timeout=10).status_code == 401
+    with httpx.Client(base_url=base, timeout=10, headers=api_key(tmp_path)) as client:
         health = client.get("/health")
         assert health.status_code == 200
         assert health.json()["status"] == "ok"
@@ -144,6 +185,37 @@ def test_serve_answers_health_and_patients_over_a_socket(
     assert (tmp_path / "esante.db").is_file()
 
 
+def test_serve_holds_against_oversized_bodies_and_impossible_ids(
+    tmp_path: Path, started: list[Running]
+) -> None:
+    """Issue 11 item 6 over a real socket: a body over ``ESANTE_MAX_REQUEST_BYTES`` is
+    refused 413 in French, an id no record can have (2^63: past SQLite's INTEGER) 422, each
+    answer carries its request id, and uvicorn writes no traceback."""
+    running = _start("serve", "--port", "0", home=tmp_path, ESANTE_MAX_REQUEST_BYTES=str(4 * 1024))
+    started.append(running)
+    match = URL.search(running.wait_for("esante à l'écoute sur"))
+    assert match is not None
+    headers = api_key(tmp_path)
+    with httpx.Client(base_url=match.group(1), timeout=10, headers=headers) as client:
+        big = client.post(
+            "/api/patients",
+            content=b'{"birth_family_name": "' + b"x" * 8192 + b'"}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert big.status_code == 413
+        assert big.json()["message"] == "Requête trop volumineuse : 4 Kio au plus."
+        ids = {big.headers["X-Request-ID"]}
+        for url in ("/api/patients/9223372036854775808", "/api/outbox/9223372036854775808"):
+            impossible = client.get(url)
+            assert impossible.status_code == 422, impossible.text
+            assert impossible.json()["message"].startswith("Valeur trop grande pour ")
+            ids.add(impossible.headers["X-Request-ID"])
+        assert len(ids) == 3
+    assert running.stop() == 0
+    running.wait_for("esante arrêté.")
+    assert not [line for line in running.seen if "Traceback" in line], running.seen
+
+
 def test_demo_loads_the_demo_patients_once(tmp_path: Path, started: list[Running]) -> None:
     first = _start("demo", "--port", "0", home=tmp_path)
     started.append(first)
@@ -154,7 +226,7 @@ def test_demo_loads_the_demo_patients_once(tmp_path: Path, started: list[Running
     base = match.group(1)
     first.wait_for("Arrêt : Ctrl+C")
     assert any("/docs" in line for line in first.seen)
-    with httpx.Client(base_url=base, timeout=10) as client:
+    with httpx.Client(base_url=base, timeout=10, headers=api_key(tmp_path, structure=1)) as client:
         lola = client.get("/api/patients", params={"name": "lola"}).json()
         assert lola["total"] == 1
         assert lola["items"][0]["identity_status"] == "QUAL"

@@ -9,13 +9,30 @@ import pytest
 from esante.config import ConfigError, load_settings
 
 
-def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("ESANTE_HOME", "ESANTE_DATABASE_URL", "ESANTE_CISIS_KIT", "ESANTE_PORT"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     s = load_settings()
-    assert s.home == Path("./var")
-    assert s.effective_database_url == f"sqlite:///{Path('./var/esante.db').resolve()}"
+    assert s.home == tmp_path / "data" / "esante"
+    assert s.effective_database_url == f"sqlite:///{tmp_path / 'data' / 'esante' / 'esante.db'}"
     assert s.port == 8000
+
+
+def test_the_default_home_does_not_depend_on_the_current_directory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("ESANTE_HOME", raising=False)
+    monkeypatch.delenv("ESANTE_DATABASE_URL", raising=False)
+    homes = []
+    for folder in ("projet", "ailleurs"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        settings = load_settings()
+        homes.append((settings.home, settings.effective_database_url))
+    assert homes[0] == homes[1]
+    assert homes[0][0].is_absolute()
+    assert not (tmp_path / "projet" / "var").exists()
 
 
 def test_environment_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

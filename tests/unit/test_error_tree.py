@@ -15,6 +15,10 @@ from esante.errors import EsanteError
 INTERNAL = {
     "esante.cda.validate._compiler.SchematronCompileError": "caught by the validator, "
     "reported as an 'engine' finding",
+    "esante.cli._usage.FrenchUsageError": "click's own usage error, printed in French by "
+    "the root command group; never raised outside the CLI",
+    "esante.web.body_limit._BodyTooLargeError": "raised into a route reading a body past "
+    "the request limit, after the 413 went out; caught by the same middleware",
 }
 
 

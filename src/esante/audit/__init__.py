@@ -7,12 +7,17 @@ and the outcome. Kept in the practice database next to what it traces.
 * write: :func:`append` and :func:`append_many` (in the caller's transaction),
   :func:`append_committed` (in a transaction of its own, retried under contention);
 * check: :func:`verify_chain` walks the chain and names the first altered, deleted or
-  inserted record (:mod:`esante.audit.verify`);
+  inserted record (:mod:`esante.audit.verify`), and, given an :class:`Anchor`, checks it
+  against the checkpoints kept outside the database (:mod:`esante.audit.anchor`):
+  truncation, wipe and rewrite are found;
+* anchor: :func:`anchor_engine` writes a keyed checkpoint after every commit that
+  appended through an engine;
 * read: :func:`iter_entries` / :func:`latest_entries` with an :class:`AuditFilter`;
 * export: :func:`export` to CSV or JSON Lines, :func:`read_extract` and
   :func:`check_extract` to check an extract without the database.
 """
 
+from esante.audit.anchor import Anchor, Checkpoint, JournalState, anchor_engine
 from esante.audit.chain import (
     CHANNELS,
     GENESIS,
@@ -48,6 +53,7 @@ __all__ = [
     "EXPORT_COLUMNS",
     "GENESIS",
     "OUTCOMES",
+    "Anchor",
     "AuditChainError",
     "AuditEntry",
     "AuditError",
@@ -55,9 +61,12 @@ __all__ = [
     "AuditFilter",
     "BreakKind",
     "ChainBreak",
+    "Checkpoint",
     "ExportFormat",
     "ExtractReport",
+    "JournalState",
     "VerifyReport",
+    "anchor_engine",
     "append",
     "append_committed",
     "append_many",

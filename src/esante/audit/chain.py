@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
+from esante.audit.anchor import note_append
 from esante.audit.errors import AuditError
 from esante.store.base import utcnow
 from esante.store.models import AuditChainHead, AuditRecord
@@ -39,7 +40,8 @@ from esante.trust.vocabulary import AccessMode
 GENESIS = "0" * 64
 """The ``previous_hash`` of the first record."""
 
-CHANNELS = ("dmp", "mss", "consent")
+CHANNELS = ("dmp", "mss", "consent", "dossier")
+"""``dossier``: the practice's patient records read or changed (:mod:`esante.practice.trace`)."""
 OUTCOMES = ("success", "failure", "refused")
 ACCESS_MODES = tuple(mode.value for mode in AccessMode)
 _HEAD_ID = 1
@@ -59,6 +61,11 @@ HASHED_FIELDS = (
     "outcome",
     "detail",
 )
+"""The fields every record's hash covers (records written before schema 0004)."""
+
+OPTIONAL_HASHED_FIELDS = ("actor_role", "origin")
+"""Fields the hash covers only when set (schema 0004): a record written before they
+existed has neither, and its hash — computed without them — still verifies."""
 
 _TEXT_FIELDS = (
     "channel",
@@ -72,6 +79,8 @@ _TEXT_FIELDS = (
     "access_mode",
     "reason",
     "detail",
+    "actor_role",
+    "origin",
 )
 _REQUIRED_FIELDS = frozenset({"channel", "action", "outcome"})
 
@@ -94,7 +103,9 @@ class AuditEvent:
     """What happened, as the trace keeps it.
 
     ``actor_id`` is the professional's idNat_PS (``8`` + RPPS), ``structure_id`` the
-    idNat_Struct, ``patient_ins`` the INS as ``matricule^^^&oid&ISO`` or the matricule
+    idNat_Struct, ``actor_role`` the actor's role (``medecin``, ``secretaire``, an API
+    key...), ``origin`` where the request came from (client address, ``cli``,
+    ``worker``), ``patient_ins`` the INS as ``matricule^^^&oid&ISO`` or the matricule
     alone; ``access_mode`` ``normal``, ``bris_de_glace`` or ``centre_15``; ``outcome``
     one of :data:`OUTCOMES`; ``detail`` an error code or a short technical note (no
     secrets). ``at`` defaults to now and must be time-zone aware. Empty strings are
@@ -114,6 +125,8 @@ class AuditEvent:
     reason: str | None = None
     detail: str | None = None
     at: datetime | None = None
+    actor_role: str | None = None
+    origin: str | None = None
 
 
 def canonical_at(at: datetime) -> str:
@@ -137,7 +150,18 @@ def record_hash(previous_hash: str, values: Mapping[str, object]) -> str:
     ``values["at"]`` is a datetime or already the :func:`canonical_at` string (as in an
     exported extract).
     """
-    return _digest(previous_hash, {name: values.get(name) for name in HASHED_FIELDS})
+    return _digest(previous_hash, hashed_content(values))
+
+
+def hashed_content(values: Mapping[str, object]) -> dict[str, object]:
+    """The content a record's hash covers: :data:`HASHED_FIELDS`, and the
+    :data:`OPTIONAL_HASHED_FIELDS` that are set."""
+    content = {name: values.get(name) for name in HASHED_FIELDS}
+    for name in OPTIONAL_HASHED_FIELDS:
+        value = values.get(name)
+        if value is not None:
+            content[name] = value
+    return content
 
 
 def _digest(previous_hash: str, content: dict[str, object]) -> str:
@@ -226,6 +250,7 @@ def append_many(session: Session, events: Sequence[AuditEvent]) -> list[AuditEnt
     session.execute(
         update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).values(hash=previous_hash)
     )
+    note_append(session, last, previous_hash)
     return [
         AuditEntry(id=int(row_id), **values)  # type: ignore[arg-type]
         for row_id, values in zip(ids, checked, strict=True)
@@ -300,10 +325,14 @@ class AuditEntry:
     detail: str | None
     previous_hash: str
     hash: str
+    actor_role: str | None = None
+    origin: str | None = None
 
     def hashed_values(self) -> dict[str, object]:
         """The values :func:`record_hash` covers."""
-        return {name: getattr(self, name) for name in HASHED_FIELDS}
+        return hashed_content(
+            {f: getattr(self, f) for f in (*HASHED_FIELDS, *OPTIONAL_HASHED_FIELDS)}
+        )
 
     def computed_hash(self, sequence: int | None = None) -> str:
         """The hash of this entry's content, as :func:`record_hash` computes it — or as it

@@ -49,12 +49,19 @@ EXPORT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reason", "motif"),
     ("outcome", "resultat"),
     ("detail", "detail"),
+    ("actor_role", "role_acteur"),
+    ("origin", "origine"),
     ("previous_hash", "empreinte_precedente"),
     ("hash", "empreinte"),
 )
-"""(field of :class:`AuditEntry`, exported column name), in column order. Stable."""
+"""(field of :class:`AuditEntry`, exported column name), in column order. Stable;
+``role_acteur`` and ``origine`` were added with schema 0004 (an older extract without
+them still reads and verifies: :data:`OPTIONAL_COLUMNS`)."""
+
+OPTIONAL_COLUMNS = frozenset({"role_acteur", "origine"})
 
 HEADER = tuple(name for _, name in EXPORT_COLUMNS)
+_OLD_HEADER = tuple(name for name in HEADER if name not in OPTIONAL_COLUMNS)
 MAX_LINE = 1 << 20
 """Longest line read back from an extract (bounds memory on a hostile file)."""
 _AT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -119,6 +126,9 @@ def _entry_from_row(row: dict[str, object], line: int) -> AuditEntry:
     """An exported row back as an entry (``id``: its line, to order rows in messages)."""
     values: dict[str, object] = {}
     for field, column in EXPORT_COLUMNS:
+        if column not in row and column in OPTIONAL_COLUMNS:
+            values[field] = None
+            continue
         if column not in row:
             raise _bad_extract(line, f"missing column {column!r}")
         value = row[column]
@@ -176,8 +186,8 @@ def read_extract(stream: TextIO) -> Iterator[AuditEntry]:
                 raise _bad_extract(number, "not a JSON object")
             yield _entry_from_row(row, number)
         return
-    header = next(csv.reader([text]))
-    if tuple(header) != HEADER:
+    header = tuple(next(csv.reader([text])))
+    if header not in (HEADER, _OLD_HEADER):
         raise _bad_extract(number, f"unexpected CSV header {header[:3]}…")
     reader = csv.reader(text for _, text in lines)
     while True:
@@ -189,9 +199,9 @@ def read_extract(stream: TextIO) -> Iterator[AuditEntry]:
             return
         if not cells:
             continue
-        if len(cells) != len(HEADER):
-            raise _bad_extract(reader.line_num + 1, f"{len(cells)} cells, {len(HEADER)} expected")
-        yield _entry_from_row(dict(zip(HEADER, cells, strict=True)), reader.line_num + 1)
+        if len(cells) != len(header):
+            raise _bad_extract(reader.line_num + 1, f"{len(cells)} cells, {len(header)} expected")
+        yield _entry_from_row(dict(zip(header, cells, strict=True)), reader.line_num + 1)
 
 
 def _chain_first(

@@ -19,24 +19,32 @@ beyond the head are **inserted**.
 The walk is bounded by the head read at its start, so appends that commit meanwhile
 are neither checked nor mistaken for forgeries (a record and the head move in one
 transaction). What no chain can prove: a forger who rewrites a record *and every later
-one* *and* the head. Keep copies of the head (``esante audit verify`` prints it) outside
-the database to anchor the chain in time.
+one* *and* the head, or who wipes the tables. Given an :class:`~esante.audit.anchor.Anchor`,
+the walk also checks the chain against the highest checkpoint of the journal kept
+outside the database (:mod:`esante.audit.anchor`): a record it attests that is missing
+(**truncated**: tail cut and head rewritten, table wiped) or hashes otherwise
+(**rewritten**: edited then rehashed), or a journal that fails its MACs (**anchor
+tampered**), breaks the trace.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from esante.audit.anchor import Anchor, Checkpoint, JournalState
 from esante.audit.chain import GENESIS, AuditEntry, read_head
 from esante.audit.errors import AuditChainError
 from esante.audit.query import DEFAULT_BATCH, iter_entries
 from esante.store.models import AuditRecord
 
+PARIS = ZoneInfo("Europe/Paris")
 Progress = Callable[[int, int], None]
 """Called after each page with (records checked, records to check)."""
 
@@ -48,6 +56,9 @@ class BreakKind(StrEnum):
     DELETED = "deleted"
     INSERTED = "inserted"
     HEAD_MISMATCH = "head_mismatch"
+    TRUNCATED = "truncated"
+    REWRITTEN = "rewritten"
+    ANCHOR_TAMPERED = "anchor_tampered"
 
 
 BREAK_LABELS = {
@@ -55,6 +66,9 @@ BREAK_LABELS = {
     BreakKind.DELETED: "enregistrement supprimé",
     BreakKind.INSERTED: "enregistrement inséré",
     BreakKind.HEAD_MISMATCH: "tête de chaîne incohérente",
+    BreakKind.TRUNCATED: "enregistrements ancrés disparus",
+    BreakKind.REWRITTEN: "trace réécrite depuis son ancrage",
+    BreakKind.ANCHOR_TAMPERED: "ancrage compromis",
 }
 """French names of the kinds, for people."""
 
@@ -79,13 +93,15 @@ class VerifyReport:
 
     ``checked``: records checked. ``head_sequence``/``head_hash``: the head the walk was
     bounded by (``0``/:data:`GENESIS` for an empty trace). ``problem``: ``None`` when the
-    chain holds.
+    chain holds. ``anchor``: the journal's state when an anchor was given (its highest
+    checkpoint is what the chain was checked against).
     """
 
     checked: int
     head_sequence: int
     head_hash: str
     problem: ChainBreak | None = None
+    anchor: JournalState | None = None
 
     @property
     def ok(self) -> bool:
@@ -223,22 +239,45 @@ def verify_chain(
     *,
     batch_size: int = DEFAULT_BATCH,
     progress: Progress | None = None,
+    anchor: Anchor | None = None,
 ) -> VerifyReport:
     """Walk the whole trace and report whether its hash chain holds (see the module doc).
 
     Reads only; ``progress`` is called after every page of ``batch_size`` records.
-    Never raises for a broken chain (see :meth:`VerifyReport.raise_if_broken`).
+    With ``anchor``, the journal is read first (so every checkpoint in it was written
+    after its records committed, before the head is read) and the chain is checked
+    against its highest checkpoint. Never raises for a broken chain (see
+    :meth:`VerifyReport.raise_if_broken`).
     """
+    journal = None if anchor is None else anchor.read()
+    attested = None if journal is None else journal.highest
+    report, found = _walk(session, batch_size, progress, attested)
+    report = replace(report, anchor=journal)
+    if report.problem is not None or journal is None:
+        return report
+    return replace(report, problem=_check_anchor(report, journal, found))
+
+
+def _walk(
+    session: Session,
+    batch_size: int,
+    progress: Progress | None,
+    attested: Checkpoint | None,
+) -> tuple[VerifyReport, str | None]:
+    """The chain walk; also returns the hash of the record the checkpoint attests."""
+    found: str | None = None
     head = read_head(session)
     if head is None:
-        return _beyond_head(session, VerifyReport(0, 0, GENESIS))
+        return _beyond_head(session, VerifyReport(0, 0, GENESIS)), None
     head_sequence, head_hash = head
     previous: AuditEntry | None = None
     checked = 0
     for entry in iter_entries(session, upto=head_sequence, batch_size=batch_size):
         problem = check_link(previous, entry)
         if problem is not None:
-            return VerifyReport(checked, head_sequence, head_hash, problem)
+            return VerifyReport(checked, head_sequence, head_hash, problem), found
+        if attested is not None and entry.sequence == attested.sequence:
+            found = entry.hash
         previous = entry
         checked += 1
         if progress is not None and checked % batch_size == 0:
@@ -247,7 +286,52 @@ def verify_chain(
         progress(checked, head_sequence)
     problem = check_end(previous, head_sequence, head_hash)
     report = VerifyReport(checked, head_sequence, head_hash, problem)
-    return report if problem is not None else _beyond_head(session, report)
+    return (report if problem is not None else _beyond_head(session, report)), found
+
+
+def _check_anchor(
+    report: VerifyReport, journal: JournalState, found: str | None
+) -> ChainBreak | None:
+    """The break the journal shows in an otherwise sound chain, if any."""
+    if journal.problem is not None:
+        return ChainBreak(
+            BreakKind.ANCHOR_TAMPERED,
+            report.head_sequence,
+            f"Ancrage de la trace d'accès compromis : {journal.problem}",
+            journal.detail or "",
+        )
+    attested = journal.highest
+    if attested is None:
+        return None
+    when = _paris(attested.at)
+    if attested.sequence > report.head_sequence:
+        first = report.head_sequence + 1
+        return ChainBreak(
+            BreakKind.TRUNCATED,
+            first,
+            f"Trace d'accès altérée : le journal d'ancrage atteste l'enregistrement "
+            f"n° {attested.sequence} ({when}), la trace s'arrête au n° {report.head_sequence} : "
+            f"les enregistrements n° {first} à {attested.sequence} ont été supprimés ou "
+            "perdus (restauration d'une sauvegarde, panne de la base). À expliquer avant "
+            "de repartir d'un nouveau journal (esante audit ancrer --nouveau-journal).",
+            f"checkpoint line {attested.line}: sequence {attested.sequence}, head at "
+            f"{report.head_sequence}",
+        )
+    if found != attested.hash:
+        return ChainBreak(
+            BreakKind.REWRITTEN,
+            attested.sequence,
+            f"Trace d'accès altérée : l'enregistrement n° {attested.sequence} n'est plus "
+            f"celui ancré le {when} : la trace a été réécrite (empreintes recalculées) "
+            "jusqu'à ce numéro au moins.",
+            f"checkpoint line {attested.line}: hash {_h(attested.hash)}…, record "
+            f"{attested.sequence} has {_h(found or '')}…",
+        )
+    return None
+
+
+def _paris(at: datetime) -> str:
+    return at.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M:%S (heure de Paris)")
 
 
 def _beyond_head(session: Session, report: VerifyReport) -> VerifyReport:

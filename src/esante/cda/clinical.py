@@ -113,7 +113,9 @@ class Medication:
 class Immunization:
     """A vaccine administration: product coded by CIS (ATC and CIP as translations).
 
-    ``dose_rank`` is the rank of the injection in the vaccination scheme (1, 2, booster...).
+    ``dose_rank`` is the rank of the injection in the vaccination scheme (1, 2, booster...);
+    ``booster`` whether it is a booster (rappel) rather than a dose of the primary series
+    (None: a rank above 3 is taken for a booster).
     """
 
     vaccine: Code
@@ -127,6 +129,7 @@ class Immunization:
     comment: str | None = None
     given: bool = True
     """False to record that the vaccine was *not* given (``negationInd="true"``)."""
+    booster: bool | None = None
 
     @property
     def label(self) -> str:

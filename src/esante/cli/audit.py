@@ -1,11 +1,16 @@
 """`esante audit` — the access trace: check its hash chain, export it, read its latest records.
 
 ``verify`` walks the whole chain (or checks an exported extract with ``--fichier``) and
-exits 1 naming the first altered, deleted or inserted record. ``export`` streams the
-records matching the filters as CSV or JSON Lines to stdout or ``--out``. ``list`` shows
-the latest records in a table. Filters: ``--patient`` (INS matricule), ``--professionnel``
-(idNat_PS or RPPS), ``--depuis`` / ``--jusqu-a`` (days in Europe/Paris time, both
-included; ``--from`` / ``--to``), ``--action``, ``--canal``.
+exits 1 naming the first altered, deleted or inserted record; it also checks the chain
+against the checkpoints journal kept outside the database (:mod:`esante.audit.anchor`),
+so that a rewritten, truncated or wiped trace is found, and anchors the head it
+verified. ``ancrer`` writes a checkpoint of the current head (``--nouveau-journal`` sets
+aside a journal whose loss has been explained). ``patient`` lists every access to one
+patient's data, as the patient may ask for it (table in Paris time, CSV or JSON).
+``export`` streams the records matching the filters as CSV or JSON Lines to stdout or
+``--out``. ``list`` shows the latest records in a table. Filters: ``--patient`` (INS
+matricule), ``--professionnel`` (idNat_PS or RPPS), ``--depuis`` / ``--jusqu-a`` (days
+in Europe/Paris time, both included; ``--from`` / ``--to``), ``--action``, ``--canal``.
 """
 
 from __future__ import annotations
@@ -24,13 +29,13 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from rich.table import Table
 from rich.text import Text
 
-from esante.cli._output import fail
-from esante.config import load_settings
+from esante.cli._output import PARIS_TIME_LABEL, fail, paris_time
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from esante.audit import AuditEntry, AuditFilter
+    from esante.audit.anchor import Anchor
 
 app = typer.Typer(
     help="Trace des accès (DMP, MSSanté, consentement) : vérification de l'intégrité, "
@@ -83,9 +88,14 @@ def _session() -> Iterator[Session]:
     from sqlalchemy.exc import DBAPIError
 
     from esante.audit import AuditError
-    from esante.store import make_engine, session_factory
+    from esante.audit.anchor import anchor_engine
+    from esante.cli.db import open_database
+    from esante.config import load_settings
+    from esante.store import session_factory
 
-    engine = make_engine(load_settings().effective_database_url)
+    settings = load_settings()
+    engine = open_database(settings)
+    anchor_engine(engine, settings.home)
     try:
         with session_factory(engine)() as session:
             try:
@@ -181,7 +191,8 @@ def verify_cmd(
     bar = _ProgressBar()
     try:
         with _session() as session:
-            report = verify_chain(session, batch_size=lot, progress=bar)
+            anchor = _anchor_of(session)
+            report = verify_chain(session, batch_size=lot, progress=bar, anchor=anchor)
     finally:
         bar.close()
     if report.problem is not None:
@@ -202,6 +213,69 @@ def verify_cmd(
         f"(n° 1 à {report.head_sequence})."
     )
     typer.echo(f"Tête de chaîne : n° {report.head_sequence}, empreinte {report.head_hash}")
+    _write_checkpoint(anchor, report.head_sequence, report.head_hash)
+    attested = None if report.anchor is None else report.anchor.highest
+    if attested is None:
+        typer.echo("Ancrage : premier point de contrôle écrit (" + str(anchor.journal) + ").")
+    else:
+        typer.echo(
+            f"Ancrage : conforme au point de contrôle n° {attested.sequence} du "
+            f"{paris_time(attested.at)} ; tête ancrée ({anchor.journal})."
+        )
+
+
+def _anchor_of(session: Session) -> Anchor:
+    """The anchor (key and journal under ESANTE_HOME) of the session's database."""
+    from sqlalchemy import Engine
+
+    from esante.audit.anchor import Anchor
+    from esante.config import load_settings
+
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    return Anchor.for_engine(engine, load_settings().home)
+
+
+def _write_checkpoint(anchor: Anchor, sequence: int, digest: str) -> None:
+    from esante.audit import AuditError
+
+    try:
+        anchor.write(sequence, digest)
+    except OSError as exc:
+        raise AuditError(
+            "Impossible d'écrire le journal d'ancrage de la trace.",
+            detail=f"{type(exc).__name__}: {exc}",
+            field="ESANTE_HOME",
+        ) from exc
+
+
+@app.command("ancrer")
+def anchor_cmd(
+    nouveau_journal: Annotated[
+        bool,
+        typer.Option(
+            "--nouveau-journal",
+            help="Mettre de côté le journal d'ancrage actuel (renommé, conservé) et en "
+            "commencer un nouveau : seulement après avoir expliqué une perte signalée par "
+            "« esante audit verify » (restauration d'une sauvegarde).",
+        ),
+    ] = False,
+) -> None:
+    """Ancrer la tête de la trace d'accès : point de contrôle scellé hors de la base."""
+    from esante.audit.chain import read_head
+
+    with _session() as session:
+        anchor = _anchor_of(session)
+        if nouveau_journal:
+            kept = anchor.start_new_journal()
+            if kept is not None:
+                typer.echo(f"Ancien journal d'ancrage conservé : {kept}")
+        head = read_head(session)
+    if head is None or head[0] == 0:
+        typer.echo("Trace d'accès vide : rien à ancrer.")
+        return
+    _write_checkpoint(anchor, *head)
+    typer.echo(f"Tête ancrée : n° {head[0]}, empreinte {head[1]} ({anchor.journal}).")
 
 
 def _verify_file(path: Path) -> None:
@@ -307,12 +381,6 @@ def export_cmd(
     typer.echo(f"{_count(count)} enregistrement(s) exporté(s) vers {where}.", err=True)
 
 
-def _paris(entry: AuditEntry) -> str:
-    from esante.audit.query import PARIS
-
-    return entry.at.astimezone(PARIS).strftime("%d/%m/%Y %H:%M:%S")
-
-
 @app.command("list")
 def list_cmd(
     nombre: Annotated[
@@ -338,7 +406,7 @@ def list_cmd(
     table = Table(title=f"Trace d'accès : {len(entries)} dernier(s) enregistrement(s)")
     for column in (
         "N°",
-        "Date (Paris)",
+        f"Date ({PARIS_TIME_LABEL})",
         "Canal",
         "Action",
         "Professionnel",
@@ -346,11 +414,12 @@ def list_cmd(
         "Document",
         "Accès",
         "Résultat",
+        "Origine",
     ):
         table.add_column(column, overflow="fold")
     for entry in entries:
         professional = "\n".join(
-            p for p in (entry.actor_id, entry.actor_name, entry.structure_id) if p
+            p for p in (entry.actor_id, entry.actor_name, entry.actor_role, entry.structure_id) if p
         )
         access = "\n".join(
             p
@@ -359,7 +428,7 @@ def list_cmd(
         )
         cells = (
             str(entry.sequence),
-            _paris(entry),
+            paris_time(entry.at, seconds=True, stated=False),
             CHANNEL_LABELS.get(entry.channel, entry.channel),
             entry.action,
             professional,
@@ -367,7 +436,168 @@ def list_cmd(
             entry.document_unique_id or "",
             access,
             OUTCOME_LABELS.get(entry.outcome, entry.outcome),
+            entry.origin or "",
         )
         # Text, not str: a reason typed by a user is shown as is, never as rich markup.
+        table.add_row(*(Text(cell) for cell in cells))
+    console.print(table)
+
+
+def _action_labels() -> dict[str, str]:
+    """French labels of the traced actions (the practice's own, then the DMP's and
+    MSSanté's transactions); an unknown code is shown as is."""
+    from esante.practice.consent import AUDIT_ACTION_LABELS
+    from esante.practice.dmp_consultation import CONSULTATION_ACTIONS
+
+    return {
+        "TD0.2": "Vérification de l'existence du DMP",
+        "TD0.3": "Autorisation d'accès au DMP",
+        "TD2.1": "Alimentation du DMP (dépôt d'un document)",
+        "TD3.3a": "Masquage d'un document du DMP",
+        "TD3.3b": "Visibilité d'un document du DMP pour le patient",
+        "TD3.3c": "Suppression d'un document du DMP",
+        "TD3.3d": "Archivage d'un document du DMP",
+        **CONSULTATION_ACTIONS,
+        **AUDIT_ACTION_LABELS,
+    }
+
+
+PATIENT_COLUMNS = (
+    "date_heure_paris",
+    "horodatage_utc",
+    "professionnel",
+    "id_nat_ps",
+    "role",
+    "structure",
+    "action",
+    "code_action",
+    "document",
+    "mode_acces",
+    "motif",
+    "resultat",
+    "origine",
+    "numero_trace",
+)
+"""Columns of ``esante audit patient`` exports (CSV header, JSON keys), in order."""
+
+
+def _patient_row(entry: AuditEntry, labels: dict[str, str]) -> dict[str, str | int | None]:
+    from esante.audit.chain import canonical_at
+
+    return {
+        "date_heure_paris": paris_time(entry.at, seconds=True, stated=False),
+        "horodatage_utc": canonical_at(entry.at),
+        "professionnel": entry.actor_name,
+        "id_nat_ps": entry.actor_id,
+        "role": entry.actor_role,
+        "structure": entry.structure_id,
+        "action": labels.get(entry.action, entry.action),
+        "code_action": entry.action,
+        "document": entry.document_unique_id,
+        "mode_acces": MODE_LABELS.get(entry.access_mode or "", entry.access_mode),
+        "motif": entry.reason,
+        "resultat": OUTCOME_LABELS.get(entry.outcome, entry.outcome),
+        "origine": entry.origin,
+        "numero_trace": entry.sequence,
+    }
+
+
+@app.command("patient")
+def patient_cmd(
+    ins: Annotated[
+        str,
+        typer.Option("--ins", "--patient", help="Matricule INS du patient (ou INS complet)."),
+    ],
+    format_: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table (écran), csv (en-tête, séparateur virgule) ou json (tableau d'objets).",
+        ),
+    ] = "table",
+    depuis: SinceOption = None,
+    jusqu_a: UntilOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", "--sortie", help="Fichier à écrire (défaut : sortie standard)."
+        ),
+    ] = None,
+) -> None:
+    """Tous les accès aux données d'un patient (ce que le patient peut demander).
+
+    Qui (professionnel, identifiant national, rôle, structure), quoi (action, document),
+    comment (mode d'accès, motif), avec quel résultat, d'où, et quand (heure de Paris ;
+    l'horodatage UTC est aussi exporté). Du plus ancien au plus récent.
+    """
+    import csv
+    import json
+
+    from esante.audit import AuditError, iter_entries
+
+    fmt = format_.strip().lower()
+    if fmt not in ("table", "csv", "json"):
+        raise AuditError(
+            "Format inconnu (table, csv ou json).", detail=f"{format_!r}", field="--format"
+        )
+    criteria = _criteria(ins, None, depuis, jusqu_a, None, None)
+    labels = _action_labels()
+    if fmt == "table":
+        with _session() as session:
+            rows = [_patient_row(e, labels) for e in iter_entries(session, criteria)]
+        _patient_table(ins, rows)
+        return
+    count = 0
+    with _session() as session, _output(out) as stream:
+        entries = iter_entries(session, criteria)
+        if fmt == "csv":
+            writer = csv.writer(stream)
+            writer.writerow(PATIENT_COLUMNS)
+            for entry in entries:
+                row = _patient_row(entry, labels)
+                writer.writerow(["" if row[c] is None else row[c] for c in PATIENT_COLUMNS])
+                count += 1
+        else:
+            stream.write("[")
+            for entry in entries:
+                stream.write(",\n" if count else "\n")
+                stream.write(json.dumps(_patient_row(entry, labels), ensure_ascii=False))
+                count += 1
+            stream.write("\n]\n")
+    where = "la sortie standard" if out is None else str(out)
+    typer.echo(f"{_count(count)} accès exporté(s) vers {where}.", err=True)
+
+
+def _patient_table(ins: str, rows: list[dict[str, str | int | None]]) -> None:
+    console = Console(highlight=False)
+    matricule = ins.strip().split("^", 1)[0]
+    if not rows:
+        console.print(f"Aucun accès tracé aux données du patient {matricule}.")
+        return
+    table = Table(title=f"Accès aux données du patient {matricule} : {len(rows)}")
+    for column in (
+        f"Date ({PARIS_TIME_LABEL})",
+        "Professionnel",
+        "Action",
+        "Document",
+        "Accès",
+        "Résultat",
+        "Origine",
+    ):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        who = "\n".join(
+            str(row[k]) for k in ("professionnel", "id_nat_ps", "role", "structure") if row[k]
+        )
+        access = "\n".join(str(row[k]) for k in ("mode_acces", "motif") if row[k])
+        cells = (
+            str(row["date_heure_paris"]),
+            who,
+            str(row["action"]),
+            str(row["document"] or ""),
+            access,
+            str(row["resultat"]),
+            str(row["origine"] or ""),
+        )
         table.add_row(*(Text(cell) for cell in cells))
     console.print(table)

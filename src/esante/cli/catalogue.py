@@ -42,11 +42,11 @@ def catalogue(
         None,
         "--profession",
         "-p",
-        help="Only one profession: G15 code (10, 50, 60...) or name (médecin, sage-femme...).",
+        help="Une seule profession : code G15 (10, 50, 60…) ou nom (médecin, sage-femme…).",
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    as_json: bool = typer.Option(False, "--json", help="Sortie JSON au lieu d'un tableau."),
 ) -> None:
-    """Show the Ségur document catalogue (documents, CDA level, DMP, MSSanté)."""
+    """Afficher le catalogue Ségur des documents (niveau CDA, DMP, MSSanté) par profession."""
     rules = entries(profession)
     if as_json:
         print_json([_row(r) for r in rules])

@@ -7,10 +7,15 @@ Commands (one section each below):
   message, location), a progress bar when there are several files, ``--json`` for a
   machine-readable result. Exit status 1 when a document does not conform or cannot be
   read; a missing kit is a French error saying how to set ``ESANTE_CISIS_KIT``.
+  Documents are sent to the local validation server (started on first use, stopped when
+  idle: :mod:`esante.cda.validate._server`), which keeps the compiled kit between
+  commands; ``--no-server`` (or ``ESANTE_NO_VALIDATION_SERVER=1``) validates in the
+  command's own process, as it does when no server can start.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -34,6 +39,8 @@ app = typer.Typer(
 
 # --------------------------------------------------------------------------- validate
 
+# "1": never use the validation server (tests of the in-process path, constrained hosts).
+_NO_SERVER = "ESANTE_NO_VALIDATION_SERVER"
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -59,6 +66,14 @@ def validate_cmd(
             "(INS du patient, spécialité de l'auteur).",
         ),
     ] = False,
+    server: Annotated[
+        bool,
+        typer.Option(
+            "--server/--no-server",
+            help="Passer par le serveur de vérification local (démarré au besoin, "
+            "il garde le kit compilé entre deux commandes).",
+        ),
+    ] = True,
 ) -> None:
     """Vérifier des documents CDA R2 : schéma XSD et schématrons du kit CI-SIS de l'ANS.
 
@@ -66,7 +81,13 @@ def validate_cmd(
     corps structuré, et le schématron du volet déclaré par le document (templateId).
     Code de sortie 1 si un document n'est pas conforme ou ne peut pas être lu.
     """
-    from esante.cda.validate import BatchItem, Validator, validate_many
+    from esante.cda.validate import (
+        BatchItem,
+        ServerUnavailableError,
+        Validator,
+        connect_validation_server,
+        validate_many,
+    )
 
     err = Console(stderr=True, highlight=False)
     items: list[BatchItem] = []
@@ -89,14 +110,28 @@ def validate_cmd(
         if workers > 1 and len(files) > 1:
             items = validate_many(files, workers=workers, kit=kit, dmp=dmp, progress=advance)
         else:
-            validator = Validator(kit)
+            use_server = server and os.environ.get(_NO_SERVER) != "1"
+            client = connect_validation_server(kit) if use_server else None
+            validator: Validator | None = None
             for path in files:
+                report: ValidationReport | None = None
                 try:
-                    item = BatchItem(path, report=validator.validate(path, dmp=dmp))
+                    if client is not None:
+                        try:
+                            report = client.validate(path, dmp=dmp)
+                        except ServerUnavailableError:
+                            client.close()
+                            client = None  # this process validates the rest itself
+                    if report is None:
+                        validator = validator or Validator(kit)
+                        report = validator.validate(path, dmp=dmp)
+                    item = BatchItem(path, report=report)
                 except EsanteError as exc:
                     item = BatchItem(path, error=exc)
                 items.append(item)
                 advance(item)
+            if client is not None:
+                client.close()
 
     if json_output:
         print_json([_item_json(item) for item in items])

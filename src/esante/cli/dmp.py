@@ -14,6 +14,16 @@ authentication mode the VIHF declares (``directe``: the professional's card, the
 default, allowed every transaction by the rights matrix; ``indirecte``: the structure's
 certificate, feeding only; ``renforcee``: AIR). ``--mode normal|bris_de_glace|centre_15``
 with ``--motif`` for bris de glace. ``--json`` for machines; French tables otherwise.
+
+Consultations (``search``, TD3.1; ``get``, TD3.2) made where a practice database exists
+(``ESANTE_DATABASE_URL``, or ``esante.db`` in ``ESANTE_HOME``) go through the practice's
+rules like the REST API (:mod:`esante.practice.dmp_consultation`): the ``--ps``
+professional must be in the database (found by RPPS), the patient too (by INS), the
+180-day notice acknowledged and the patient's consent given for a normal access; the
+decision and the consultation itself are appended to the access trace, naming the
+professional, origin ``cli``. A refusal is a French error and nothing is sent to the DMP.
+Without any practice database the command is the sandbox's developer client (no patient
+record to check against) and says so on stderr.
 """
 
 from __future__ import annotations
@@ -29,15 +39,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from esante import __version__
 from esante.cli._output import print_json
 from esante.cli.sandbox import NIR_TEST_OID, load_manifest
 from esante.errors import EsanteError
+from esante.services.profile import SANDBOX_HOMOLOGATION, SANDBOX_LPS_OID
+from esante.xds.activity import content_type_for_episode
 
 if TYPE_CHECKING:
     from esante.dmp import Access, Actor, DmpClient
     from esante.identity import Ins
     from esante.sandbox.runtime import SandboxManifest
+    from esante.services import ServiceProfile
     from esante.transport import HttpsTransport, SoapTransport
     from esante.xds import Code, DocumentEntry
 
@@ -47,11 +59,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-LPS_OID = "1.2.250.1.999.42.1"
-"""OID of the esante installation talking to the sandbox (HL7 sender, XDS sourceId)."""
-LPS_HOMOLOGATION = "ESANTE-BAC-A-SABLE"
-ACTIVITY = ("04", "1.2.250.1.213.2.2", "Hospitalisation de jour")
-"""Default submission-set contentTypeCode (JDV_J59), the one of the official messages."""
+LPS_OID = SANDBOX_LPS_OID
+LPS_HOMOLOGATION = SANDBOX_HOMOLOGATION
+_AMBULATORY = content_type_for_episode(None)
+ACTIVITY = (_AMBULATORY.code, _AMBULATORY.coding_scheme, _AMBULATORY.display)
+"""Default submission-set contentTypeCode (JDV_J59) when a send names no care episode: an
+ambulatory consultation, 07 (esante.xds.activity) — not the official examples' 04."""
 PROFESSION_SYSTEM = "1.2.250.1.71.1.2.7"
 SPECIALTY_SYSTEM = "1.2.250.1.71.4.2.5"
 DEFAULT_PS = "generaliste"
@@ -166,36 +179,26 @@ def _actor(ps: str, auth: str, structure_id: str, structure_name: str) -> Actor:
 
 def sandbox_client(manifest: SandboxManifest) -> tuple[DmpClient, HttpsTransport]:
     """The DMP client of the sandbox described by ``manifest`` (its test PKI for mutual TLS
-    and signatures) and its transport, which the caller closes."""
-    from esante.transport import HttpsTransport, TlsConfig
+    and signatures) and its transport, which the caller closes
+    (:func:`esante.services.build_dmp_client` on the sandbox preset)."""
+    from esante.services import build_dmp_client
 
-    pki = manifest.pki
-    transport = HttpsTransport(
-        TlsConfig(
-            ca_bundle=pki.ca,
-            certificate=pki.authentication_certificate,
-            key=pki.authentication_key,
-        )
-    )
-    return sandbox_client_on(manifest, transport), transport
+    return build_dmp_client(_sandbox_profile(manifest))
 
 
 def sandbox_client_on(manifest: SandboxManifest, transport: SoapTransport) -> DmpClient:
     """The sandbox's DMP client over ``transport`` (signatures from its test PKI): for
     callers that bring their own transport (benchmarks capturing requests)."""
-    from esante.dmp import DmpClient, DmpEndpoints, LpsInfo, Signer
-    from esante.xds import Code
+    from esante.services import dmp_client_on
 
-    pki = manifest.pki
-    return DmpClient.with_signer(
-        transport,
-        DmpEndpoints.from_base_url(manifest.dmp.base_url),
-        signer=Signer.from_files(pki.signature_certificate, pki.signature_key),
-        lps=LpsInfo(
-            name="esante", version=__version__, homologation_id=LPS_HOMOLOGATION, oid=LPS_OID
-        ),
-        content_type_code=Code(*ACTIVITY),
-    )
+    return dmp_client_on(_sandbox_profile(manifest), transport)
+
+
+def _sandbox_profile(manifest: SandboxManifest) -> ServiceProfile:
+    from esante.config import load_settings
+    from esante.services import resolve
+
+    return resolve(load_settings(services="sandbox"), sandbox=Path(manifest.directory))
 
 
 @contextmanager
@@ -239,6 +242,95 @@ def _call(
 
 def _console() -> Console:
     return Console(highlight=False)
+
+
+@dataclass
+class _Practice:
+    """The practice database a consultation is checked against and traced in."""
+
+    sessions: Any
+    consultation: Any
+
+
+@contextmanager
+def _consultation(
+    ins: str, oid: str, actor: Actor, mode: str, reason: str | None, *, quiet: bool = False
+) -> Iterator[_Practice | None]:
+    """The practice's decision on this consultation (``None`` without a practice database).
+
+    Raises the practice's French refusal before anything is sent; the engine is anchored
+    (:func:`esante.audit.anchor.anchor_engine`) so the trace gets its checkpoints.
+    """
+    from esante.audit.anchor import anchor_engine
+    from esante.cli.db import _sqlite_file, open_database
+    from esante.config import load_settings
+    from esante.practice.dmp_consultation import open_consultation
+    from esante.store import session_factory
+
+    settings = load_settings()
+    sqlite_file = _sqlite_file(settings)
+    if not settings.database_url and (sqlite_file is None or not sqlite_file.is_file()):
+        if not quiet:  # --json output stays parseable
+            typer.echo(
+                "Aucune base esante (ESANTE_HOME, ESANTE_DATABASE_URL) : consultation du bac "
+                "à sable sans contrôle du consentement ni trace locale.",
+                err=True,
+            )
+        yield None
+        return
+    engine = open_database(settings)
+    try:
+        anchor_engine(engine, settings.home)
+        sessions = session_factory(engine)
+        with sessions() as session:
+            consultation = open_consultation(
+                session,
+                sessions,
+                ins=ins,
+                ins_oid=oid.strip() or None,
+                professional=actor.id,
+                mode=mode.strip().lower(),
+                reason=reason,
+            )
+        yield _Practice(sessions, consultation)
+    finally:
+        engine.dispose()
+
+
+def _traced(practice: _Practice | None, action: str, document: str | None = None) -> Any:
+    """A context that traces the DMP call's outcome (success, refused, failure)."""
+    return _TraceCall(practice, action, document)
+
+
+class _TraceCall:
+    def __init__(self, practice: _Practice | None, action: str, document: str | None) -> None:
+        self.practice, self.action, self.document = practice, action, document
+        self.detail: str | None = None
+
+    def __enter__(self) -> _TraceCall:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any
+    ) -> None:
+        if self.practice is None:
+            return
+        from esante.dmp import DmpRejectedError
+        from esante.practice.dmp_consultation import record_consultation
+
+        if exc is None:
+            outcome, detail = "success", self.detail
+        else:
+            outcome = "refused" if isinstance(exc, DmpRejectedError) else "failure"
+            detail = getattr(exc, "code", None) or type(exc).__name__
+        record_consultation(
+            self.practice.sessions,
+            self.practice.consultation,
+            action=self.action,
+            outcome=outcome,
+            document_unique_id=self.document,
+            detail=detail,
+        )
 
 
 def _yes(value: bool | None) -> str:
@@ -519,8 +611,13 @@ def search_cmd(
         include_archived=archived,
         include_deprecated=deprecated,
     )
-    with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+    with (
+        _call(sandbox, ins, oid, ps, auth, mode, motif) as call,
+        _consultation(ins, oid, call.actor, mode, motif, quiet=json_output) as practice,
+        _traced(practice, "TD3.1") as trace,
+    ):
         found = call.client.find_documents(call.ins, query, actor=call.actor, access=call.access)
+        trace.detail = f"documents={len(found.documents)}"
     rows = [_entry_data(e) for e in found.documents]
     if json_output:
         print_json(rows)
@@ -568,7 +665,11 @@ def get_cmd(
     json_output: JsonOption = False,
 ) -> None:
     """TD3.2 : consulter (télécharger) un document du DMP."""
-    with _call(sandbox, ins, oid, ps, auth, mode, motif) as call:
+    with (
+        _call(sandbox, ins, oid, ps, auth, mode, motif) as call,
+        _consultation(ins, oid, call.actor, mode, motif, quiet=json_output) as practice,
+        _traced(practice, "TD3.2", unique_id.strip()),
+    ):
         document = call.client.retrieve(
             call.ins, unique_id, call.repository, actor=call.actor, access=call.access
         )

@@ -1,15 +1,20 @@
 """`esante feed` — validate CDA documents and queue them for the DMP, as the console does.
 
-For each file: check it against the ANS kit (XSD + schematrons + esante's DMP checks;
-``--no-check`` skips it), store it in the patient's local record and create its DMP send
-order in the same transaction, with the deferral window (``--delay``, default
-``ESANTE_DEFERRAL_SECONDS``). A worker (``esante worker``, or the one ``esante demo``
-runs) sends it when the window is over. The patient is found by ``--ins``; the author
-is the document's author (an RPPS of the practice).
+Each file takes the "Valider" path of the REST API and the console
+(:func:`esante.practice.documents.validate_document`), with the same checks — the ANS kit
+when it is installed, identity, consent, the Ségur catalogue — and the same outcome: the
+document is stored in the patient's local record and its DMP send order created in the
+same transaction, with the deferral window (``--delay``, default
+``ESANTE_DEFERRAL_SECONDS``); a patient whose INS is not qualified gets the order
+*blocked*, with its reason. A worker (``esante worker``, or the one ``esante demo`` runs)
+sends it when the window is over. This command only translates: the patient is found
+by ``--ins``, the author is the document's author (an RPPS of the practice), the send
+to the DMP is requested explicitly. ``--no-check`` skips the kit, as a service without
+the kit does.
 
 ``--historical``: documents of earlier care episodes, fed on request (the seed's
-conditions: qualified INS, an author, a date, a CDA); sent without deferral unless
-``--delay`` says otherwise.
+conditions: qualified INS, an author, a date, a CDA; refused otherwise); sent without
+deferral unless ``--delay`` says otherwise.
 
 A file that cannot be queued is reported with its reason and the others go on; the
 exit status is 1 when at least one file was not queued.
@@ -58,10 +63,15 @@ def feed(
     json_output: Annotated[bool, typer.Option("--json", help="Sortie JSON.")] = False,
 ) -> None:
     """Valide des documents CDA et programme leur envoi au DMP (ordre d'envoi différé)."""
+    from functools import partial
+
     from sqlalchemy import select
 
+    from esante.audit.anchor import anchor_engine
+    from esante.practice.actors import local_operator
+    from esante.practice.conformance import kit_validator
     from esante.practice.documents import validate_document
-    from esante.store import Patient, make_engine, session_factory, upgrade
+    from esante.store import Patient, Structure, make_engine, session_factory, upgrade
 
     settings = load_settings()
     if delay is not None:
@@ -72,6 +82,7 @@ def feed(
         deferral = timedelta(seconds=settings.deferral_seconds)
     engine = make_engine(settings.effective_database_url)
     upgrade(engine)
+    anchor_engine(engine, settings.home)  # the validations are traced: checkpoints kept
     sessions = session_factory(engine)
     matricule = ins.strip().upper()
     results: list[dict[str, Any]] = []
@@ -81,17 +92,25 @@ def feed(
             patient_id = session.scalar(
                 select(Patient.id).where(Patient.ins_matricule == matricule)
             )
+            structure_id = session.scalar(select(Structure.id).order_by(Structure.id).limit(1))
+        if structure_id is None:
+            raise _error(
+                "Aucune structure dans la base du cabinet.",
+                detail="no structure to act for",
+                field="--ins",
+            )
+        # the CLI acts as the documented local operator (secretariat) of the practice's
+        # structure; the document's author is the CDA's (practice.documents)
+        operator = local_operator(structure_id)
         if patient_id is None:
             raise _error(
                 f"Aucun patient du cabinet n'a l'INS {matricule}.",
                 detail=f"no patient with ins_matricule={matricule}",
                 field="--ins",
             )
-        validator = None
-        if check:
-            from esante.cda.validate import shared_validator
-
-            validator = shared_validator(settings.effective_cisis_kit)
+        validator = kit_validator(settings) if check else None
+        if check and validator is None:
+            err.print("Kit CI-SIS absent : les documents ne sont pas vérifiés avec le kit.")
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -112,7 +131,7 @@ def feed(
                         historical=historical,
                         feed_auth=settings.feed_auth,
                         pmi_address=settings.pmi_address,
-                        validate=validate_document,
+                        validate=partial(validate_document, actor=operator),
                     )
                 )
                 progress.update(task, advance=1, description=f"Traité : {path.name}")
@@ -165,17 +184,6 @@ def _one(
             cda = path.read_bytes()
         except OSError as exc:
             raise _error(f"Fichier illisible : {path}.", detail=str(exc), field=str(path)) from exc
-        if validator is not None:
-            report = validator.validate(cda, dmp=True)
-            if not report.ok:
-                first = (report.xsd_errors or report.errors)[0]
-                text = getattr(first, "message", str(first))
-                count = len(report.xsd_errors) + len(report.errors)
-                raise _error(
-                    f"Document non conforme au kit CI-SIS ({count} erreur(s)) : {text}",
-                    detail="esante cda validate --dmp gives the full report",
-                    field=str(path),
-                )
         with sessions() as session:
             done = validate(
                 session,
@@ -186,6 +194,7 @@ def _one(
                 feed_auth=feed_auth,
                 historical=historical,
                 pmi_address=pmi_address,
+                kit=validator,
             )
             session.commit()
             item["document"] = done.document.unique_id

@@ -11,15 +11,18 @@ import sys
 from typing import Any
 
 import typer
+from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
 from esante import __version__
 from esante.cli import (
+    apikey,
     audit,
     catalogue,
     cda,
     db,
     dmp,
+    doctor,
     feed,
     ins,
     mss,
@@ -30,23 +33,57 @@ from esante.cli import (
     terminology,
     worker,
 )
+from esante.cli._help import use_french_help
 from esante.cli._output import fail
+from esante.cli._usage import UsageError, in_french
 from esante.config import SETTINGS_HELP
 from esante.errors import EsanteError
+from esante.store.errors import StoreError
 
 
 class EsanteGroup(TyperGroup):
-    """Root command group: turns any :class:`EsanteError` into a French message + exit 1.
+    """Root command group: turns any :class:`EsanteError` (and a database error that a
+    command let through) into a French message + exit 1, and click's usage errors (of
+    any subcommand) into French ones (:mod:`._usage`).
 
     Catching here (rather than only in :func:`main`) gives the same behaviour to the
     console script and to ``CliRunner`` in tests.
+
+    Its help pages, and those of every command below it, are in French (:mod:`._help`).
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        use_french_help(self)
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Any = None,
+        **extra: Any,
+    ) -> Any:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except UsageError as exc:
+            raise in_french(exc) from exc
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:
+            raise in_french(exc) from exc
         except EsanteError as exc:
             fail(exc)
+            raise typer.Exit(1) from exc
+        except DBAPIError as exc:  # a command that let one through: French, no traceback
+            fail(
+                StoreError(
+                    "Erreur de la base de données (« esante db status » indique laquelle et "
+                    "sa révision ; « esante db upgrade » met son schéma à jour).",
+                    detail=f"{type(exc.orig).__name__}: {str(exc.orig).strip()[:300]}",
+                )
+            )
             raise typer.Exit(1) from exc
 
 
@@ -70,9 +107,11 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(dmp.app, name="dmp")
 app.add_typer(outbox.app, name="outbox")
 app.add_typer(audit.app, name="audit")
+app.add_typer(apikey.app, name="apikey")
 app.add_typer(mss.app, name="mss")
 app.command("feed")(feed.feed)
 app.command("worker")(worker.worker)
+app.command("doctor")(doctor.doctor)
 app.command("catalogue")(catalogue.catalogue)
 app.command("serve")(serve.serve)
 app.command("demo")(serve.demo)
@@ -80,7 +119,7 @@ app.command("demo")(serve.demo)
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+    version: bool = typer.Option(False, "--version", help="Affiche la version et quitte."),
 ) -> None:
     if version:
         typer.echo(__version__)

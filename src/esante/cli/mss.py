@@ -4,11 +4,23 @@
   IHE_XDM.ZIP, PDF copy, X-MSS-* headers) and send it from ``--from`` (default: the
   secretariat of the demo general practitioner's cabinet), authenticated with that
   mailbox's credentials from the sandbox's ``sandbox.json``; prints the Message-ID.
-  ``--accuse`` asks the recipient for an acknowledgement (MDN).
-* ``fetch`` — read the unseen messages of ``--mailbox`` into the local database
+  ``--accuse`` asks the recipient for an acknowledgement (MDN); ``--sans-reponse`` tells
+  a patient's Mon espace santé mailbox that the patient may not reply (``X-MSS-MES: FIN``).
+  The package names the institution (the organisational mailbox of the sender's domain).
+* ``fetch`` — read the messages of ``--mailbox`` not yet dealt with by esante (read in a
+  mail client or not: esante's own marks and records say what it has imported, never
+  ``\\Seen``) into the local database
   (``ESANTE_DATABASE_URL``): documents of known patients imported, acknowledgements
   noted on the send orders, the rest left in the mailbox with the reason; acknowledges
   what was asked unless ``--no-ack``. Prints a French summary.
+* ``accuses`` — the acknowledgements withheld at a fetch because the sender asked for
+  them at another address than the message's Return-Path (RFC 8098 §2.1), with both
+  addresses; ``envoyer-accuse MESSAGE_ID`` sends one after showing them and asking for a
+  confirmation (``--confirmer`` confirms without asking).
+* ``accuses-logiciel --mailbox ADRESSE`` — tells the sandbox operator that a logiciel
+  (esante) behind that mailbox sends its own acknowledgements, so that the operator stops
+  sending its automatic "processed" MDN for it (one receipt per message); ``--non``
+  undoes it. The operator also learns it from the first MDN the mailbox sends.
 * ``mailboxes`` — the sandbox's demo mailboxes and how to reach them from any mail client
   (IMAP over TLS, SMTP with STARTTLS, the CA to trust; ``--mots-de-passe`` shows the
   IMAP passwords).
@@ -28,7 +40,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from esante.cli._output import print_json
+from esante.cli._output import fail, print_json
 from esante.cli.sandbox import SandboxOption, load_manifest, sandbox_directory
 from esante.config import load_settings
 
@@ -44,6 +56,13 @@ KIND_LABELS = {
     "organisational": "organisationnelle",
     "application": "applicative",
     "patient": "patient (Mon espace santé)",
+}
+DELIVERY_LABELS = {
+    "delivered": "distribué",
+    "failed": "non distribué",
+    "delayed": "retardé",
+    "relayed": "relayé",
+    "expanded": "redistribué",
 }
 DISPOSITION_LABELS = {
     "processed": "intégré",
@@ -87,6 +106,18 @@ def _client(directory: Path, address: str) -> Any:
 # --------------------------------------------------------------------------- send
 
 
+def _institution(section: Any, entry: Any) -> str:
+    """The institution a mailbox belongs to, as INDEX.HTM and README.TXT name the package's
+    maker: an organisational box's own name; for a personal box, the organisational box of
+    the same domain (its structure), else the box's name."""
+    if entry.kind != "organisational":
+        domain = entry.address.rpartition("@")[2]
+        for other in section.mailboxes:
+            if other.kind == "organisational" and other.address.endswith(f"@{domain}"):
+                return str(other.display_name or other.address)
+    return str(entry.display_name or entry.address)
+
+
 @app.command("send")
 def send_cmd(
     files: Annotated[list[Path], typer.Argument(help="Documents CDA R2 (XML) d'un patient.")],
@@ -102,6 +133,14 @@ def send_cmd(
     pdf: Annotated[
         bool, typer.Option("--pdf/--sans-pdf", help="Joindre une copie PDF de chaque document.")
     ] = True,
+    no_reply: Annotated[
+        bool,
+        typer.Option(
+            "--sans-reponse",
+            help="Message à un patient (Mon espace santé) : le patient ne peut pas répondre "
+            "(X-MSS-MES: FIN).",
+        ),
+    ] = False,
     sandbox: SandboxOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -133,9 +172,10 @@ def send_cmd(
         product_reference=load_settings().mss_product_reference,
         source_id=LPS_OID,
         content_type_code=Code(*ACTIVITY),
-        creator=XdmCreator(organization=entry.display_name or entry.address),
+        creator=XdmCreator(organization=_institution(_mss_section(manifest), entry)),
         sender_name=entry.display_name or None,
         request_mdn=accuse,
+        block_patient_reply=no_reply,
         pdf_copy=pdf,
     )
     accepted = _client(sandbox_directory(sandbox), entry.address).send(composed.message)
@@ -180,16 +220,19 @@ def fetch_cmd(
     ] = 100,
     json_output: JsonOption = False,
 ) -> None:
-    """Relève une boîte MSSanté : documents intégrés au dossier, accusés de réception notés."""
+    """Relève une boîte MSSanté : documents intégrés au dossier, accusés de réception notés.
+
+    Les messages déjà lus dans un logiciel de messagerie sont relevés aussi ; un message
+    déjà traité par esante ne l'est pas une seconde fois."""
+    from esante.cli.db import open_database
     from esante.practice.inbox import fetch_mailbox
-    from esante.store import make_engine, session_factory, upgrade
+    from esante.store import session_factory
 
     settings = load_settings()
     directory = sandbox_directory(sandbox)
     client = _client(directory, mailbox)
-    engine = make_engine(settings.effective_database_url)
+    engine = open_database(settings)
     try:
-        upgrade(engine)
         sessions = session_factory(engine)
         report = fetch_mailbox(
             sessions,
@@ -274,6 +317,16 @@ def _report_data(report: InboxReport, names: dict[int, str]) -> dict[str, Any]:
         "reportes": [
             {"uid": p.uid, "message_id": p.message_id, "motif": p.reason} for p in report.postponed
         ],
+        "accuses_retenus": [_withheld_data(w) for w in report.withheld],
+        "avis_de_distribution": [
+            {
+                "message_id": d.original_message_id,
+                "destinataire": d.recipient,
+                "action": d.action,
+                "statut": d.status,
+            }
+            for d in report.delivery_reports
+        ],
         "remarques": report.notes,
         "accuses_envoyes": report.acknowledgements_sent,
         "restants": report.remaining,
@@ -324,6 +377,13 @@ def _print_report(report: InboxReport, names: dict[int, str]) -> None:
                 "oui" if refused.acknowledged else "non",
             )
         console.print(table)
+    _print_withheld(report.withheld)
+    for delivered in report.delivery_reports:
+        typer.echo(
+            f"Avis de distribution : {delivered.original_message_id or 'message inconnu'} → "
+            f"{delivered.recipient} : {DELIVERY_LABELS.get(delivered.action, delivered.action)}"
+            f" ({delivered.status})"
+        )
     for note in report.notes:
         typer.echo(f"Remarque : {note}")
     for postponed in report.postponed:
@@ -339,6 +399,126 @@ def _print_report(report: InboxReport, names: dict[int, str]) -> None:
     )
     if report.remaining:
         typer.echo(f"{report.remaining} message(s) restent à relever (--limit).")
+
+
+# --------------------------------------------------------------------------- withheld MDNs
+
+
+def _withheld_data(item: Any) -> dict[str, Any]:
+    return {
+        "message_id": item.message_id,
+        "expediteur": item.sender,
+        "objet": item.subject,
+        "accuse_demande_a": item.notify,
+        "adresse_de_retour": item.return_path,
+        "code_erreur": item.error_code,
+    }
+
+
+def _print_withheld(items: Sequence[Any]) -> None:
+    if not items:
+        return
+    table = Table(title="Accusés de réception retenus (confirmation nécessaire)")
+    for column in ("Message-ID", "expéditeur", "objet", "accusé demandé à", "adresse de retour"):
+        table.add_column(column, overflow="fold")
+    for item in items:
+        table.add_row(item.message_id, item.sender, item.subject, item.notify, item.return_path)
+    _console().print(table)
+
+
+@app.command("accuses")
+def withheld_cmd(
+    mailbox: Annotated[str, typer.Option("--mailbox", help="Boîte MSSanté.")] = DEFAULT_MAILBOX,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Liste les accusés de réception retenus : demandés à une autre adresse que
+    l'adresse de retour du message, ils attendent votre confirmation."""
+    from esante.practice.inbox import withheld_acknowledgements
+
+    client = _client(sandbox_directory(sandbox), mailbox)
+    items = withheld_acknowledgements(client)
+    if json_output:
+        print_json([_withheld_data(w) for w in items])
+        return
+    _print_withheld(items)
+    typer.echo(f"{len(items)} accusé(s) de réception retenu(s).")
+
+
+def _yes(answer: str) -> bool:
+    return answer.strip().lower() in ("o", "oui")
+
+
+@app.command("envoyer-accuse")
+def release_cmd(
+    message_id: Annotated[str, typer.Argument(help="Message-ID du message reçu.")],
+    mailbox: Annotated[str, typer.Option("--mailbox", help="Boîte MSSanté.")] = DEFAULT_MAILBOX,
+    sandbox: SandboxOption = None,
+    confirm: Annotated[
+        bool,
+        typer.Option("--confirmer", help="Confirme l'envoi sans poser la question."),
+    ] = False,
+) -> None:
+    """Envoie un accusé de réception retenu, après confirmation."""
+    from esante.cli.db import open_database
+    from esante.errors import EsanteError
+    from esante.practice.inbox import release_acknowledgement, withheld_acknowledgements
+    from esante.store import session_factory
+
+    settings = load_settings()
+    client = _client(sandbox_directory(sandbox), mailbox)
+    wanted = message_id.strip()
+    found = [w for w in withheld_acknowledgements(client) if w.message_id == wanted]
+    if not found:
+        typer.echo("Erreur : aucun accusé de réception en attente pour ce message.", err=True)
+        raise typer.Exit(1)
+    item = found[0]
+    typer.echo(f"Accusé de réception demandé à : {item.notify}")
+    typer.echo(f"Adresse de retour du message : {item.return_path}")
+    if not confirm and not _yes(typer.prompt("Envoyer l'accusé de réception ? (oui/non)", "non")):
+        typer.echo("Accusé de réception non envoyé.")
+        raise typer.Exit(1)
+    engine = open_database(settings)
+    try:
+        release_acknowledgement(
+            session_factory(engine),
+            client,
+            address=client.credentials.address,
+            product_reference=settings.mss_product_reference,
+            message_id=wanted,
+            confirmed=True,
+        )
+    except EsanteError as exc:
+        fail(exc)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    typer.echo(f"Accusé de réception envoyé à {item.notify}.")
+
+
+@app.command("accuses-logiciel")
+def own_acknowledgements_cmd(
+    mailbox: Annotated[str, typer.Option("--mailbox", help="Boîte MSSanté.")] = DEFAULT_MAILBOX,
+    sandbox: SandboxOption = None,
+    no: Annotated[
+        bool,
+        typer.Option("--non", help="L'opérateur accuse de nouveau réception pour cette boîte."),
+    ] = False,
+) -> None:
+    """Déclare au bac à sable que le logiciel de cette boîte envoie lui-même ses accusés
+    de réception : l'opérateur n'envoie plus le sien (un seul accusé par message)."""
+    from esante.sandbox.mss.operator import OWN_ACKNOWLEDGEMENTS_FILE, write_own_acknowledgements
+    from esante.sandbox.runtime.process import MSS_DIRECTORY
+
+    directory = sandbox_directory(sandbox) / MSS_DIRECTORY
+    if not directory.is_dir():
+        typer.echo("Erreur : bac à sable sans messagerie MSSanté.", err=True)
+        raise typer.Exit(1)
+    write_own_acknowledgements(directory / OWN_ACKNOWLEDGEMENTS_FILE, mailbox, not no)
+    if no:
+        typer.echo(f"{mailbox} : l'opérateur envoie de nouveau l'accusé de réception automatique.")
+    else:
+        typer.echo(f"{mailbox} : accusés de réception envoyés par le logiciel seulement.")
 
 
 # --------------------------------------------------------------------------- mailboxes

@@ -19,8 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from esante.cli._output import print_json
-from esante.config import load_settings
+from esante.cli._output import paris_time, print_json
 
 app = typer.Typer(
     help="Ordres d'envoi (DMP, MSSanté) : liste, détail, blocage, annulation, envoi immédiat.",
@@ -34,20 +33,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Sortie JSON.")]
 
 @contextmanager
 def _session() -> Iterator[Session]:
-    from esante.store import make_engine, session_factory
+    from esante.cli.db import open_database
+    from esante.store import session_factory
 
-    engine = make_engine(load_settings().effective_database_url)
+    engine = open_database()
     try:
         with session_factory(engine)() as session:
             yield session
     finally:
         engine.dispose()
-
-
-def _local(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.astimezone().strftime("%d/%m/%Y %H:%M:%S")
 
 
 def _order_data(order: Any) -> dict[str, Any]:
@@ -162,14 +156,20 @@ def show_cmd(order_id: ById, json_output: JsonOption = False) -> None:
         ("Patient (INS)", "patient_ins"),
         ("Destinataire", "destinataire"),
         ("Motif", "motif"),
+        ("Fin du délai d'envoi", "fin_du_delai"),
+        ("Envoyé le", "envoye_le"),
         ("Tentatives", "tentatives"),
         ("Dernière erreur", "derniere_erreur"),
     ):
-        if data[key] not in (None, ""):
-            typer.echo(f"  {label} : {data[key]}")
+        value = data[key]
+        if value in (None, ""):
+            continue
+        if key in ("fin_du_delai", "envoye_le"):
+            value = paris_time(datetime.fromisoformat(value), seconds=True)
+        typer.echo(f"  {label} : {value}")
     typer.echo("Historique :")
     for event in data["evenements"]:
-        when = _local(datetime.fromisoformat(event["le"]))
+        when = paris_time(datetime.fromisoformat(event["le"]), seconds=True)
         to = STATE_LABELS.get(event["vers"], event["vers"])
         who = f" par {event['par']}" if event["par"] else ""
         why = f" — {event['motif']}" if event["motif"] else ""

@@ -27,7 +27,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from esante.cli._output import print_json
+from esante.cli._output import PARIS_TIME_LABEL, paris_time, print_json
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -57,6 +57,34 @@ SandboxOption = Annotated[
 InsOption = Annotated[str, typer.Option("--ins", help="Matricule INS du patient (15 caractères).")]
 OidOption = Annotated[str, typer.Option("--oid", help="OID de l'INS (par défaut : NIR de test).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Sortie JSON.")]
+
+
+@contextmanager
+def demo_lock(home: Path) -> Iterator[None]:
+    """Hold ``HOME/demo.lock`` while the demo runs: one demo per data directory.
+
+    Raises :class:`~esante.sandbox.runtime.SandboxRuntimeError` (French, with the pid of
+    the running demo) when another demo holds it; a crashed or killed demo holds nothing.
+    """
+    from esante.sandbox.runtime import SandboxRuntimeError
+    from esante.sandbox.runtime.lock import ProcessLock
+
+    lock = ProcessLock(home / "demo.lock")
+    if not lock.acquire():
+        pid = lock.holder()
+        who = f" (processus {pid})" if pid else ""
+        raise SandboxRuntimeError(
+            f"Une démo esante tourne déjà avec le dossier de données {home}{who}. "
+            "Utilisez-la (ses adresses sont affichées dans son terminal), ou arrêtez-la "
+            "(Ctrl+C) avant d'en relancer une ; pour une seconde démo indépendante, "
+            "choisissez un autre ESANTE_HOME.",
+            detail=f"{home / 'demo.lock'} is locked by pid {pid}",
+            field="ESANTE_HOME",
+        )
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def sandbox_directory(option: Path | None) -> Path:
@@ -219,6 +247,10 @@ def mss_addresses(manifest: SandboxManifest) -> list[tuple[str, str]]:
         )
     if manifest.annuaire is not None:
         out.append(("Annuaire Santé", f"{manifest.annuaire.url} (clé : sandbox.json)"))
+    if manifest.psc is not None:
+        out.append(("Pro Santé Connect", manifest.psc.issuer))
+    if manifest.insi is not None:
+        out.append(("INSi (TLS mutuel)", manifest.insi.url))
     return out
 
 
@@ -242,7 +274,7 @@ def status_cmd(sandbox: SandboxOption = None, json_output: JsonOption = False) -
     for label, value in (
         ("Répertoire", data["directory"]),
         ("Processus", str(manifest.pid)),
-        ("Démarré le", f"{manifest.started:%d/%m/%Y %H:%M:%S}"),
+        ("Démarré le", paris_time(manifest.started, seconds=True)),
         ("DMP", manifest.dmp.base_url),
         ("Mode kit", "oui" if manifest.kit_mode else "non"),
         ("Structure", data["structure"]),
@@ -277,9 +309,13 @@ def _print_patient(record: PatientRecord, json_output: bool) -> None:
         "ins": record.patient.value,
         "oid": record.patient.oid,
         "ouvert": record.open,
+        "civilite": record.name_prefix,
         "nom": record.family_name,
         "prenom": record.given_name,
         "naissance": record.birth_date,
+        "email": record.email,
+        "mobile": record.mobile_phone,
+        "compte_internet": record.internet_account_open,
         "rattache_mes": record.attached_to_mes,
         "opposition_alimentation": record.opposed_to_feeding,
         "opposition_bris_de_glace": record.opposed_to_bris_de_glace,
@@ -295,9 +331,13 @@ def _print_patient(record: PatientRecord, json_output: bool) -> None:
     table = Table(title=f"DMP {record.patient.value}", show_header=False)
     labels = {
         "ouvert": "Ouvert",
+        "civilite": "Civilité",
         "nom": "Nom",
         "prenom": "Prénom",
         "naissance": "Né(e) le",
+        "email": "Adresse électronique",
+        "mobile": "Téléphone mobile",
+        "compte_internet": "Compte internet ouvert",
         "rattache_mes": "Rattaché à Mon espace santé",
         "opposition_alimentation": "Opposition à l'alimentation",
         "opposition_bris_de_glace": "Opposition au bris de glace",
@@ -320,7 +360,7 @@ def _french(value: object) -> str:
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, datetime):
-        return f"{value:%d/%m/%Y %H:%M}"
+        return paris_time(value)
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     return str(value)
@@ -336,6 +376,20 @@ def create_cmd(
         str | None, typer.Option("--naissance", help="Date de naissance (AAAA-MM-JJ).")
     ] = None,
     sexe: Annotated[str | None, typer.Option("--sexe", help="Sexe (F, M, U).")] = None,
+    prefixe: Annotated[
+        str | None, typer.Option("--prefixe", help="Civilité (préfixe du nom, ex. M, MME).")
+    ] = None,
+    email: Annotated[str | None, typer.Option("--email", help="Adresse électronique.")] = None,
+    mobile: Annotated[
+        str | None, typer.Option("--mobile", help="Téléphone mobile (ex. 0601020304).")
+    ] = None,
+    compte_internet: Annotated[
+        bool,
+        typer.Option(
+            "--compte-internet/--sans-compte-internet",
+            help="Compte internet du patient ouvert (COMPTE_INTERNET_OUVERT).",
+        ),
+    ] = False,
     sandbox: SandboxOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -360,6 +414,10 @@ def create_cmd(
             given_name=prenom,
             birth_date=birth,
             sex=(sexe or "").upper()[:1] or None,
+            name_prefix=prefixe,
+            email=email,
+            mobile_phone=mobile,
+            internet_account_open=compte_internet,
         )
     typer.echo(f"DMP ouvert pour l'INS {record.patient.value}.")
     _print_patient(record, json_output)
@@ -523,12 +581,18 @@ def show_cmd(
         )
     console.print(table)
     log = Table(title="Derniers accès")
-    for column in ("Date", "Transaction", "Professionnel", "Mode", "Résultat"):
+    for column in (
+        f"Date ({PARIS_TIME_LABEL})",
+        "Transaction",
+        "Professionnel",
+        "Mode",
+        "Résultat",
+    ):
         log.add_column(column)
     for entry in accesses:
         outcome = "accepté" if entry.outcome.value == "accepted" else f"refusé ({entry.error_code})"
         log.add_row(
-            f"{entry.at:%d/%m/%Y %H:%M:%S}",
+            paris_time(entry.at, seconds=True, stated=False),
             entry.transaction,
             entry.actor_name or entry.actor_id,
             entry.access_mode.value,

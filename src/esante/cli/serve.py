@@ -11,7 +11,9 @@ demo reaches the sandbox DMP by itself), the service, and prints the addresses i
 ``serve`` also runs a worker in the background when a sandbox is configured
 (``ESANTE_SANDBOX``); otherwise run ``esante worker`` beside it. A busy port is not
 fatal for the demo: the next free one is taken and announced. The demo is a list of
-steps and a list of announced addresses, so later components add their own.
+steps and a list of announced addresses, so later components add their own. One demo per
+data directory: ``$ESANTE_HOME/demo.lock`` (see :mod:`esante.sandbox.runtime.lock`) makes
+a second ``esante demo`` on the same home refuse, saying which process runs it.
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ def serve(
     from esante.web import bind, bound_port, create_app, run  # heavy: only when serving
 
     settings = _settings(host, port)
+    settings.check_exposure()  # production or a non-loopback bind: PSC, secret key, TLS
     revision = prepare_database(settings)
     sock = bind(settings.host, 0 if port == 0 else settings.port)
     base = f"http://{settings.host}:{bound_port(sock)}"
@@ -184,7 +187,14 @@ def demo(
 ) -> None:
     """Démarre la démo : base de données, patients et professionnels fictifs, bac à sable des
     services nationaux (DMP, Mon espace santé) et service web."""
+    from esante.cli.sandbox import demo_lock
+
     settings = _settings(host, port)
+    with demo_lock(settings.ensure_home()):
+        _demo(settings, port, seed)
+
+
+def _demo(settings: Settings, port: int | None, seed: int) -> None:
     revision = prepare_database(settings)
     typer.echo(f"Base de données prête : {_database_label(settings)} (révision {revision}).")
 

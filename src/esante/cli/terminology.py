@@ -32,7 +32,7 @@ def _console() -> Console:
 
 @app.command("list")
 def list_cmd() -> None:
-    """List the value sets esante ships (short name, official name, OID, version)."""
+    """Lister les jeux de valeurs livrés avec esante (nom court, nom officiel, OID, version)."""
     table = Table(title="Jeux de valeurs livrés avec esante")
     for col in ("Nom", "Jeu de valeurs", "OID", "Version", "Codes", "Source"):
         table.add_column(col, overflow="fold")
@@ -46,14 +46,14 @@ def list_cmd() -> None:
 @app.command("show")
 def show_cmd(
     system: str = typer.Argument(
-        ..., help="Value set: short name (J07), official name, OID or alias (typeCode)."
+        ..., help="Jeu de valeurs : nom court (J07), nom officiel, OID ou alias (typeCode)."
     ),
-    code: str | None = typer.Argument(None, help="A code: print its French label only."),
+    code: str | None = typer.Argument(None, help="Un code : n'afficher que son libellé."),
     text: str | None = typer.Option(
-        None, "--search", "-s", help="Only the codes whose label contains these words."
+        None, "--search", "-s", help="Seulement les codes dont le libellé contient ces mots."
     ),
 ) -> None:
-    """Show the codes of a value set, or the label of one code."""
+    """Afficher les codes d'un jeu de valeurs, ou le libellé d'un code."""
     vs = get_value_set(system)
     if code is not None:
         c = concept(vs, code)
@@ -74,7 +74,7 @@ def show_cmd(
 
 @app.command("types")
 def types_cmd() -> None:
-    """Show the Ségur document types: code, label, XDS class, CDA models and formatCodes."""
+    """Afficher les types de documents Ségur : code, libellé, classe XDS, modèles, formatCode."""
     table = Table(title="Types de documents Ségur produits par esante")
     for col in ("Code", "Libellé", "Classe", "Modèles CDA", "formatCode"):
         table.add_column(col, overflow="fold")

@@ -5,6 +5,10 @@ Any number of workers may run at once: on PostgreSQL on any number of hosts (cla
 orders whose credential it holds (``--credential``, repeatable). ``--once`` sends what
 is due now and exits (for cron-like use and tests); otherwise the worker runs until
 Ctrl+C / SIGTERM, finishing the order in hand.
+
+Which services it talks to, with which certificates, comes from the settings
+(``ESANTE_SERVICES`` and the structure's certificates; the running sandbox by default):
+the worker is assembled by :func:`esante.services.build_worker`.
 """
 
 from __future__ import annotations
@@ -61,7 +65,11 @@ def worker(
     ] = 0.5,
     sandbox: Annotated[
         Path | None,
-        typer.Option("--sandbox", help="Répertoire du bac à sable (défaut : ESANTE_SANDBOX)."),
+        typer.Option(
+            "--sandbox",
+            help="Répertoire du bac à sable, quand ESANTE_SERVICES=sandbox (défaut : "
+            "ESANTE_SANDBOX).",
+        ),
     ] = None,
 ) -> None:
     """Envoie les documents en attente (DMP, MSSanté) : ordres dus, retentatives, reprises."""

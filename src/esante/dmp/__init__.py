@@ -31,7 +31,7 @@ Specs: DMP kit (WSDLs, schemas, official messages), PDSm4DMP transaction pages, 
 from esante.dmp import td02, td03, td21, td31, td32, td33
 from esante.dmp.client import DmpClient
 from esante.dmp.context import NORMAL_ACCESS, Access, Actor, LpsInfo
-from esante.dmp.endpoints import DmpEndpoints
+from esante.dmp.endpoints import DmpEndpoints, ProcessingCode
 from esante.dmp.errors import (
     DmpCommunicationError,
     DmpError,
@@ -74,6 +74,7 @@ __all__ = [
     "DocumentList",
     "DocumentQuery",
     "LpsInfo",
+    "ProcessingCode",
     "Service",
     "Signer",
     "SigningVihfIssuer",

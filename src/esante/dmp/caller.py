@@ -17,7 +17,6 @@ from lxml import etree
 
 from esante.dmp.context import Access, Actor, LpsInfo
 from esante.dmp.endpoints import DmpEndpoints
-from esante.dmp.errors import DmpRequestError
 from esante.dmp.exchange import DmpRequest, exchange
 from esante.dmp.failures import request_error, unexpected_response
 from esante.dmp.transactions import DmpTransaction
@@ -37,6 +36,7 @@ from esante.xds import (
     iti18,
     raise_for_failures,
 )
+from esante.xds.activity import content_type_for_episode
 from esante.xds.queries import to_adhoc
 
 T = TypeVar("T")
@@ -125,16 +125,16 @@ class DmpCaller:
         payload, _ = self._exchange(transaction, body, ins, actor, access)
         return self._decode(transaction, lambda: iti18.decode_response(payload))
 
-    def _require_content_type(self, given: Code | None, transaction: DmpTransaction) -> Code:
-        code = given or self._content_type_code
-        if code is None:
-            raise DmpRequestError(
-                "Le cadre d'exercice du lot de soumission (contentTypeCode) n'est pas configuré.",
-                detail=f"{transaction.td}: no content_type_code given to the call or the client",
-                field="content_type_code",
-                transaction=transaction.td,
-            )
-        return code
+    def _require_content_type(
+        self, given: Code | None, transaction: DmpTransaction, care_episode: str | None = None
+    ) -> Code:
+        """The submission set's contentTypeCode: the call's, else its care episode's, else
+        the client's default, else an ambulatory consultation's (:mod:`esante.xds.activity`)."""
+        if given is not None:
+            return given
+        if care_episode is not None:
+            return content_type_for_episode(care_episode)
+        return self._content_type_code or content_type_for_episode(None)
 
     @staticmethod
     def _local(transaction: DmpTransaction, step: Callable[[], T]) -> T:

@@ -67,7 +67,8 @@ class DmpClient(DmpCaller):
     content_type_code=None, validation=None, clock=utcnow, id_source=uuid4)``:
     ``vihf_issuer`` signs the VIHF of every call; ``document_signer`` signs TD2.1
     submissions (XAdES); ``content_type_code`` is the default clinical activity of
-    submission sets (JDV_J59, required by TD2.1 and TD3.3); ``validation`` is the XDS
+    submission sets (JDV_J59, required by TD2.1 and TD3.3; without it, an ambulatory
+    consultation's, 07); ``validation`` is the XDS
     validation profile requests are checked with before sending.
     """
 
@@ -109,6 +110,7 @@ class DmpClient(DmpCaller):
             message_id=str(self._id_source()),
             query_id=str(self._id_source()),
             now=self._clock(),
+            processing_code=self._endpoints.processing_code,
         )
         payload, _ = self._exchange(td02.TRANSACTION, body, ins, actor, access)
         return td02.parse_response(payload)
@@ -138,6 +140,7 @@ class DmpClient(DmpCaller):
         actor: Actor,
         replaces: DocumentEntry | str | None = None,
         content_type_code: Code | None = None,
+        care_episode: str | None = None,
         visibility: Sequence[Visibility] = (),
         access: Access = NORMAL_ACCESS,
     ) -> SubmitResult:
@@ -147,7 +150,10 @@ class DmpClient(DmpCaller):
         entryUUID (``urn:uuid:``) or its uniqueId (looked up with TD3.1b). When omitted
         and the CDA declares a replaced document (``relatedDocument`` RPLC), that one is
         looked up. ``visibility`` adds DMP visibility codes (masked to professionals,
-        hidden from the patient or the legal representatives).
+        hidden from the patient or the legal representatives). The submission set's
+        clinical activity is ``content_type_code`` when given, else derived from the kind
+        of ``care_episode`` (``consultation`` → 07 "Consultation Soins Externes", see
+        :func:`esante.xds.activity.content_type_for_episode`), else the client's default.
         """
         transaction = td21.TRANSACTION
         signer = self._document_signer
@@ -157,7 +163,7 @@ class DmpClient(DmpCaller):
                 detail="DmpClient.document_signer is required for TD2.1",
                 transaction=transaction.td,
             )
-        content_type = self._require_content_type(content_type_code, transaction)
+        content_type = self._require_content_type(content_type_code, transaction, care_episode)
         replaced = self._replaced_entry_uuid(ins, cda, replaces, actor, access)
         try:
             submission = td21.build_submission(

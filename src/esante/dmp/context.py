@@ -46,7 +46,9 @@ class LpsInfo:
 
     ``oid`` identifies this installation: it is the HL7 v3 sender device id (TD0.2),
     the XDS ``sourceId`` of submissions and the root of HL7 v3 message ids.
-    ``lps_id`` is the optional VIHF ``LPS_ID``.
+    ``lps_id`` is the VIHF ``LPS_ID``: the mapping VIHF pour le DMP makes it optional but
+    every token of the DMP kit carries it, so esante always writes it — this value when
+    set, otherwise the installation's ``oid`` (what identifies this LPS instance).
     """
 
     name: str
@@ -80,7 +82,10 @@ class Actor:
     ``subject:role`` (a TRE_G15 profession for a professional) and ``specialty`` the
     second (mandatory for médecins and pharmaciens). ``structure_id`` is the
     idNat_Struct of the structure (``Identifiant_Structure``), ``activity_sector`` its
-    TRE_R02 code (``SA07`` cabinet individuel...).
+    TRE_R02 code (``SA07`` cabinet individuel...). ``authentication_method`` is the
+    user's primary authentication method, written as the VIHF ``AuthnContextDecl`` in
+    indirect reinforced authentication (AIR, EX_AIR-050: ``CONF_EXI_PGSSIS`` for AIR
+    simplifié); when unset, the DMP kit's AIR token repeats the class reference there.
     """
 
     id: str
@@ -92,6 +97,7 @@ class Actor:
     activity_sector: str
     specialty: RoleCode | None = None
     authentication_mode: AuthenticationMode = AuthenticationMode.INDIRECTE
+    authentication_method: str | None = None
     id_authority: str = PS_IDNAT_OID
     structure_authority: str = STRUCTURE_IDNAT_OID
 

@@ -47,47 +47,14 @@ from esante.transport import (
     TransportTimeoutError,
 )
 from esante.xds import ErrorSeverity, RegistryError, ResponseStatus
+from esante.xds.dmp_errors import ERRORS as DMP_ERRORS
+from esante.xds.dmp_errors import TRANSIENT_CODES as DMP_TRANSIENT_CODES
 
-FRENCH_LABELS: Final[dict[str, str]] = {
-    "XDSRegistryError": "Le DMP a rencontré une erreur en traitant la demande.",
-    "XDSRegistryMetadataError": "Le DMP a refusé les métadonnées du document.",
-    "XDSRegistryBusy": "Le DMP est momentanément surchargé.",
-    "XDSRegistryOutOfResources": "Le DMP est momentanément surchargé.",
-    "XDSRepositoryError": "L'entrepôt de documents du DMP a rencontré une erreur.",
-    "XDSRepositoryMetadataError": "L'entrepôt de documents du DMP a refusé les métadonnées.",
-    "XDSRepositoryBusy": "L'entrepôt de documents du DMP est momentanément surchargé.",
-    "XDSRepositoryOutOfResources": "L'entrepôt de documents du DMP est momentanément surchargé.",
-    "XDSMissingDocument": "Un document annoncé dans l'envoi est absent.",
-    "XDSMissingDocumentMetadata": "Les métadonnées d'un document envoyé sont absentes.",
-    "XDSDuplicateUniqueIdInRegistry": (
-        "Un document portant le même identifiant existe déjà dans le DMP."
-    ),
-    "XDSNonIdenticalHash": "L'empreinte du document ne correspond pas à son contenu.",
-    "XDSNonIdenticalSize": "La taille déclarée du document ne correspond pas à son contenu.",
-    "XDSPatientIdDoesNotMatch": "L'identifiant du patient diffère entre le lot et le document.",
-    "XDSUnknownPatientId": "Ce patient n'a pas de DMP (INS inconnu du DMP).",
-    "XDSResultNotSinglePatient": "La recherche concerne plusieurs patients.",
-    "XDSUnknownStoredQuery": "La recherche envoyée au DMP n'est pas reconnue.",
-    "XDSStoredQueryMissingParam": "Il manque un critère obligatoire à la recherche.",
-    "XDSStoredQueryParamNumber": "Un critère de recherche est répété à tort.",
-    "XDSTooManyResults": "Trop de documents correspondent : précisez les critères de recherche.",
-    "XDSDocumentUniqueIdError": "Document introuvable dans le DMP.",
-    "XDSUnknownRepositoryId": "Entrepôt de documents inconnu du DMP.",
-    "XDSMetadataUpdateError": "Le DMP a refusé la modification du document.",
-    "XDSMetadataVersionError": (
-        "Le document a été modifié entre-temps : relancez la recherche avant de le modifier."
-    ),
-}
-"""French label of each XDS error code (IHE ITI TF-3 Table 4.2.4.1-2), in esante's words."""
+FRENCH_LABELS: Final[dict[str, str]] = {code: e.label for code, e in DMP_ERRORS.items()}
+"""French label of each DMP / XDS error code, from the table shared with the sandbox
+(:mod:`esante.xds.dmp_errors`)."""
 
-TRANSIENT_CODES: Final = frozenset(
-    {
-        "XDSRegistryBusy",
-        "XDSRegistryOutOfResources",
-        "XDSRepositoryBusy",
-        "XDSRepositoryOutOfResources",
-    }
-)
+TRANSIENT_CODES: Final = DMP_TRANSIENT_CODES
 """Error codes meaning "not now": the request was not processed and may be sent again."""
 
 _BEFORE_SENDING: Final = frozenset({"ConnectTimeout", "PoolTimeout", "ConnectError"})

@@ -28,6 +28,7 @@ from typing import Final
 from lxml import etree
 
 from esante.dmp.context import LpsInfo
+from esante.dmp.endpoints import ProcessingCode
 from esante.dmp.errors import DmpRejectedError
 from esante.dmp.failures import french_message, unexpected_response
 from esante.dmp.results import AuthorizationStatus, DmpStatus
@@ -63,14 +64,21 @@ def _device(parent: etree._Element, type_code: str, oid: str, name: str) -> None
 
 
 def build_request(
-    ins: Ins, lps: LpsInfo, *, message_id: str, query_id: str, now: datetime
+    ins: Ins,
+    lps: LpsInfo,
+    *,
+    message_id: str,
+    query_id: str,
+    now: datetime,
+    processing_code: ProcessingCode = ProcessingCode.PRODUCTION,
 ) -> etree._Element:
-    """The ``PRPA_IN201307UV02`` query for ``ins`` (ids are UUIDs under the LPS OID)."""
+    """The ``PRPA_IN201307UV02`` query for ``ins`` (ids are UUIDs under the LPS OID);
+    ``processing_code`` is the addressed platform's (:class:`ProcessingCode`)."""
     root = etree.Element(f"{_H}PRPA_IN201307UV02", nsmap={None: HL7_NS}, ITSVersion="XML_1.0")
     _el(root, "id", root=lps.oid, extension=message_id)
     _el(root, "creationTime", value=now.strftime("%Y%m%d%H%M%S"))
     _el(root, "interactionId", root=INTERACTION_ROOT, extension="PRPA_IN201307UV02")
-    _el(root, "processingCode", code="P")
+    _el(root, "processingCode", code=processing_code.value)
     _el(root, "processingModeCode", code="T")
     _el(root, "acceptAckCode", code="AL")
     _device(root, "RCV", DMP_DEVICE_OID, "DMP")

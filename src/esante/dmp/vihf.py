@@ -35,7 +35,7 @@ from esante.trust import (
     load_private_key,
     sign_vihf,
 )
-from esante.trust.vocabulary import SAML_NS, XS_NS, XSI_NS
+from esante.trust.vocabulary import AUTHN_SMARTCARD, SAML_NS, XS_NS, XSI_NS, AuthenticationMode
 
 ACCESS_REASON_ATTRIBUTE: Final = "Mode_Acces_Raison"
 """VIHF attribute carrying the justification of a ``bris_de_glace`` access."""
@@ -108,6 +108,10 @@ def add_text_attribute(assertion: etree._Element, name: str, value: str) -> None
 def vihf_for(actor: Actor, access: Access, lps: LpsInfo, ins: Ins | None) -> Vihf:
     """The VIHF attributes of a call by ``actor`` on the DMP of ``ins`` in mode ``access``.
 
+    The attributes follow the DMP kit's tokens for each mode (``messages/vihf``):
+    ``subject-id`` (the user's name) only in indirect modes — in DIRECTE the card names
+    the user; ``AuthnContextDecl`` in AIR (:attr:`Actor.authentication_method`);
+    ``LPS_ID`` always (:attr:`LpsInfo.lps_id`, else the installation OID).
     Raises :class:`esante.identity.InsError` when ``ins`` has no OID.
     """
     patient = None
@@ -115,9 +119,11 @@ def vihf_for(actor: Actor, access: Access, lps: LpsInfo, ins: Ins | None) -> Vih
         ins.cx()  # an INS is never sent without its assigning authority
         assert ins.oid is not None
         patient = PatientId(ins.matricule, ins.oid)
+    direct = actor.authentication_mode is AuthenticationMode.DIRECTE
+    reinforced = actor.authentication_mode is AuthenticationMode.INDIRECTE_RENFORCEE
     return Vihf(
         subject_id=actor.id,
-        subject_name=actor.display_name,
+        subject_name=None if direct else actor.display_name,
         structure_id=actor.structure_id,
         activity_sector=actor.activity_sector,
         role=actor.role,
@@ -128,5 +134,7 @@ def vihf_for(actor: Actor, access: Access, lps: LpsInfo, ins: Ins | None) -> Vih
         lps_name=lps.name,
         lps_version=lps.version,
         lps_homologation_id=lps.homologation_id,
-        lps_id=lps.lps_id,
+        lps_id=lps.lps_id or lps.oid,
+        authn_context=AUTHN_SMARTCARD,
+        authn_context_decl=(actor.authentication_method or AUTHN_SMARTCARD) if reinforced else None,
     )

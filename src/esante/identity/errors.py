@@ -9,7 +9,9 @@
           ├── IdentityStatusError
           │                     a status change the identitovigilance rules forbid, or an INS
           │                     shared while the identity is not qualified
-          └── DataMatrixError   an INS DataMatrix payload or image that cannot be built or read
+          ├── DataMatrixError   an INS DataMatrix payload or image that cannot be built or read
+          └── InsiMessageError  an INSi teleservice message (request or RESULTAT answer) that
+                                is malformed or breaks the service's rules
 
 ``message`` is French, for the clinician; ``detail`` is technical; ``field`` names the
 input at fault (``matricule``, ``S3``, ``--naissance``...).
@@ -38,3 +40,7 @@ class IdentityStatusError(IdentityError):
 
 class DataMatrixError(IdentityError):
     """An INS DataMatrix payload or image is malformed or unreadable."""
+
+
+class InsiMessageError(IdentityError):
+    """An INSi message (request body, context header or RESULTAT) is malformed."""

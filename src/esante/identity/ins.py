@@ -194,12 +194,15 @@ def _check_matricule(matricule: str, kind: InsKind | None) -> None:
             detail="department 00",
             field="matricule",
         )
-    expected_key = int(stdnum_nir.calc_check_digits(body))
-    if int(key) != expected_key:
+    if int(key) != int(stdnum_nir.calc_check_digits(body)):
+        # Never name the right key: a mistyped digit in the body would then be "fixed"
+        # by changing the key, and the record would carry someone else's INS.
         raise InsError(
-            f"{what} : clé incorrecte, la clé attendue est {expected_key:02d} "
-            f"(clé saisie : {key}). Vérifiez la saisie du numéro.",
-            detail=f"key {key} != expected {expected_key:02d} for body {body}",
+            f"{what} : la clé {key} ne correspond pas aux 13 premiers caractères. "
+            "Le numéro a pu être mal saisi : relisez le matricule entier sur son document "
+            "source (carte Vitale, attestation de droits, retour INSi) ; ne corrigez pas "
+            "la clé seule.",
+            detail="key does not match the body (mod 97)",
             field="matricule",
         )
 
@@ -303,7 +306,7 @@ def check_ins(matricule: str, oid: str | None = None) -> Ins:
 
     Spaces are ignored and letters upper-cased (``2a`` → ``2A``). Raises
     :class:`InsError` with a French message naming the problem: length, character,
-    sex digit, month, department, unknown OID, or wrong key (the message names the
-    expected key).
+    sex digit, month, department, unknown OID, or wrong key (the message never names the
+    right key: identity-vigilance asks the matricule to be re-read from its source).
     """
     return Ins(_normalize(matricule), oid)

@@ -6,6 +6,16 @@ the first birth given name, the sex, the date of birth and the place of birth (I
 code: 5 characters, ``99xxx`` for a birth abroad). Used names are kept elsewhere: they are
 not INS traits.
 
+Names are kept as typed, in Unicode NFC (an ``é`` typed as ``e`` + combining accent is
+stored as the single ``é``), and only in the alphabet the RNIV allows for strict traits:
+Latin letters, upper or lower case, with their diacritics (French accents, cedilla,
+diaeresis; the INS spelling drops them), the ``Æ`` / ``Œ`` ligatures, space, hyphen and
+apostrophe (typographic apostrophes and dashes are stored as ``'`` and ``-``).
+:func:`normalize_trait` refuses anything else, naming the character: full-width forms
+(``Ｄ``), Cyrillic or Greek look-alikes (``а`` for ``a``), digits, punctuation. Those would
+compare unequal to the INSi answer or, worse, equal after a compatibility folding that
+hides them, and the identity would no longer be the one the INS was issued for.
+
 The INSi teleservice returns names in upper case without diacritics, with only space,
 hyphen (a double hyphen separates the two parts of a double family name) and apostrophe
 as separators. :func:`ins_name` spells any input that way; it is what the INS DataMatrix
@@ -28,7 +38,13 @@ from datetime import date
 from esante.identity.errors import TraitsError
 from esante.identity.ins import Ins
 
-__all__ = ["SEX_LABELS", "IdentityTraits", "ins_name", "traits_discrepancies"]
+__all__ = [
+    "SEX_LABELS",
+    "IdentityTraits",
+    "ins_name",
+    "normalize_trait",
+    "traits_discrepancies",
+]
 
 SEX_LABELS = {"M": "masculin", "F": "féminin", "I": "indéterminé"}
 MAX_NAME_LENGTH = 100
@@ -40,15 +56,66 @@ _APOSTROPHES = str.maketrans({c: "'" for c in "’‘ʼ`´′"})
 _HYPHENS = str.maketrans({c: "-" for c in "‐‑‒–—−"})
 
 
+_COMBINING_DIACRITICS = range(0x0300, 0x0370)
+_SEPARATORS = frozenset(" -'")
+_LATIN_LIGATURES = frozenset("ÆæŒœß")
+ALLOWED_CHARACTERS = (
+    "lettres latines (majuscules ou minuscules, accentuées ou non), espace, trait "
+    "d'union et apostrophe"
+)
+"""The RNIV alphabet of strict traits, as told to the person typing."""
+
+
+def _allowed_letter(char: str) -> bool:
+    """A Latin letter, with diacritics or not (``é``, ``Ç``, ``ÿ``), or a Latin ligature."""
+    if char in _LATIN_LIGATURES:
+        return True
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
+    return (
+        base.isascii()
+        and base.isalpha()
+        and all(ord(mark) in _COMBINING_DIACRITICS for mark in marks)
+    )
+
+
+def _describe(char: str) -> str:
+    name = unicodedata.name(char, "caractère sans nom")
+    return f"« {char} » (U+{ord(char):04X} {name})"
+
+
+def normalize_trait(value: str, field: str, label: str) -> str:
+    """A name trait as it is stored: NFC, typographic apostrophes and dashes made plain,
+    spaces squashed; letters kept as typed (case, accents).
+
+    Raises :class:`TraitsError` naming ``field`` when a character is outside the RNIV
+    alphabet: :data:`ALLOWED_CHARACTERS`.
+    """
+    text = unicodedata.normalize("NFC", value).translate(_APOSTROPHES).translate(_HYPHENS)
+    text = " ".join(text.split())
+    for char in text:
+        if char not in _SEPARATORS and not _allowed_letter(char):
+            raise TraitsError(
+                f"{label} : caractère {_describe(char)} non autorisé dans un trait "
+                f"d'identité ; seuls sont admis : {ALLOWED_CHARACTERS}. Saisissez le nom "
+                "au clavier tel qu'il figure sur la pièce d'identité.",
+                detail=f"U+{ord(char):04X} outside the RNIV alphabet in {field}",
+                field=field,
+            )
+    return text
+
+
 def ins_name(text: str) -> str:
     """Spell a name the INS way: upper case, no diacritics, single spaces.
 
     Ligatures are expanded (``Œ`` → ``OE``), typographic apostrophes and dashes become
     ``'`` and ``-``. Raises :class:`TraitsError` when a character remains that the INS
-    alphabet does not have (digits, punctuation...) or when separators are misplaced.
+    alphabet does not have (digits, punctuation, full-width or non-Latin letters...) or
+    when separators are misplaced. Canonical decomposition only: a compatibility folding
+    (NFKD) would turn a full-width ``Ｄ`` into ``D`` and hide it.
     """
     flat = text.translate(_LIGATURES).translate(_APOSTROPHES).translate(_HYPHENS)
-    decomposed = unicodedata.normalize("NFKD", flat)
+    decomposed = unicodedata.normalize("NFD", flat)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     result = " ".join(stripped.upper().split())
     result = re.sub(r" ?(--?|') ?", r"\1", result)
@@ -62,7 +129,8 @@ def ins_name(text: str) -> str:
     return result
 
 
-def _check_name(value: str, field: str, label: str, max_length: int) -> None:
+def _check_name(value: str, field: str, label: str, max_length: int) -> str:
+    """The name as stored (see :func:`normalize_trait`); raises TraitsError naming ``field``."""
     if not value.strip():
         raise TraitsError(f"{label} : information obligatoire.", field=field)
     if len(value) > max_length:
@@ -74,15 +142,17 @@ def _check_name(value: str, field: str, label: str, max_length: int) -> None:
     if any(unicodedata.category(c).startswith("C") for c in value):
         raise TraitsError(
             f"{label} : caractère de contrôle non autorisé.",
-            detail=f"control character in {field}: {value!r}",
+            detail=f"control character in {field}",
             field=field,
         )
+    return normalize_trait(value, field, label)
 
 
 @dataclass(frozen=True, slots=True)
 class IdentityTraits:
     """The INS reference traits of a person.
 
+    Names are normalised as they are stored (:func:`normalize_trait`: NFC, RNIV alphabet).
     ``first_given_name`` must be the first of ``birth_given_names`` (the list starts with
     it); ``sex`` is ``M``, ``F`` or ``I``; ``birthplace_cog`` is the INSEE COG code of the
     place of birth, ``99xxx`` abroad, or ``None`` when unknown. Raises
@@ -97,21 +167,13 @@ class IdentityTraits:
     birthplace_cog: str | None = None
 
     def __post_init__(self) -> None:
-        _check_name(
-            self.birth_family_name, "birth_family_name", "Nom de naissance", MAX_NAME_LENGTH
-        )
-        _check_name(
-            self.birth_given_names,
-            "birth_given_names",
-            "Prénoms de naissance",
-            MAX_GIVEN_NAMES_LENGTH,
-        )
-        _check_name(
-            self.first_given_name,
-            "first_given_name",
-            "Premier prénom de naissance",
-            MAX_NAME_LENGTH,
-        )
+        for name, label, max_length in (
+            ("birth_family_name", "Nom de naissance", MAX_NAME_LENGTH),
+            ("birth_given_names", "Prénoms de naissance", MAX_GIVEN_NAMES_LENGTH),
+            ("first_given_name", "Premier prénom de naissance", MAX_NAME_LENGTH),
+        ):
+            stored = _check_name(getattr(self, name), name, label, max_length)
+            object.__setattr__(self, name, stored)  # frozen: set once, here
         given = " ".join(self.birth_given_names.split()).casefold()
         first = " ".join(self.first_given_name.split()).casefold()
         if not (given == first or given.startswith(first + " ")):

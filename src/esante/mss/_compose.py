@@ -16,6 +16,7 @@ mailbox must be the one of the documents' patient (``<matricule INS>@patient.mss
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -133,8 +134,17 @@ def pdf_filename(fact: CdaFacts, used: set[str]) -> str:
     return name
 
 
-def default_body(facts: Sequence[CdaFacts], actions: Sequence[str | None], signature: str) -> str:
-    """The French body listing the documents (and what to do with replaced/deleted ones)."""
+def default_body(
+    facts: Sequence[CdaFacts],
+    actions: Sequence[str | None],
+    signature: str,
+    *,
+    to_patient: bool = False,
+) -> str:
+    """The French body listing the documents (and what to do with replaced/deleted ones).
+
+    ``to_patient``: every recipient is a patient's Mon espace santé mailbox — the patient
+    has no software to integrate the archive into, so the body points at the PDF copy."""
     patient = facts[0].patient
     lines = [
         "Bonjour,",
@@ -151,15 +161,27 @@ def default_body(facts: Sequence[CdaFacts], actions: Sequence[str | None], signa
             "D": " — à supprimer : ce document a été annulé par son auteur",
         }.get(action or "", "")
         lines.append(f"- {fact.label}{when}{note}")
+    explanation = (
+        "Le fichier PDF joint en est une copie lisible ; le fichier IHE_XDM.ZIP contient le "
+        "même contenu au format échangé entre professionnels de santé."
+        if to_patient
+        else "Le fichier IHE_XDM.ZIP contient les documents au format CDA R2 et leurs "
+        "métadonnées, pour intégration dans votre logiciel ; le fichier PDF en est une copie "
+        "lisible."
+    )
     lines += [
         "",
-        "Le fichier IHE_XDM.ZIP contient les documents au format CDA R2 et leurs métadonnées, "
-        "pour intégration dans votre logiciel ; le fichier PDF en est une copie lisible.",
+        explanation,
         "",
         "Cordialement,",
         signature,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _with_contact(creator: XdmCreator, mailbox: str) -> XdmCreator:
+    """``creator`` with a contact for README.TXT: the sending mailbox when none is given."""
+    return creator if creator.contact else dataclasses.replace(creator, contact=mailbox)
 
 
 def compose_message(
@@ -235,7 +257,9 @@ def compose_message(
             documents,
             source_id=source_id,
             content_type_code=content_type_code,
-            creator=creator or XdmCreator(organization=sender_name or from_address),
+            creator=_with_contact(
+                creator or XdmCreator(organization=sender_name or from_address), from_address
+            ),
             author=author,
             submission_time=moment,
             intended_recipients=(*to_addresses, *cc_addresses),  # never the Bcc
@@ -283,7 +307,16 @@ def compose_message(
     text = (
         body
         if body is not None
-        else (default_body(facts, actions, sender_name or from_address) if facts else "")
+        else (
+            default_body(
+                facts,
+                actions,
+                sender_name or from_address,
+                to_patient=all(h.is_patient_mailbox(r) for r in recipients),
+            )
+            if facts
+            else ""
+        )
     )
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if built is not None:
@@ -309,6 +342,10 @@ def compose_message(
             subtype=subtype or "octet-stream",
             filename=h.one_line(attachment.filename),
         )
+    for part in message.iter_attachments():
+        name = part.get_filename()
+        if name:  # Content-Type name= as well: some mail clients read only that one
+            part.set_param("name", name, header="Content-Type")
     return ComposedMessage(
         message=message,
         message_id=identifier,

@@ -9,8 +9,18 @@ Headers: ``From``, ``Date`` and ``Message-ID`` are always required. In ``strict`
 (the default) the MSSanté headers are too: ``X-MSS-NIL`` on every message, and with CDA
 documents in the package ``X-MSS-CODECDA`` (the same codes as the documents) and
 ``X-MSS-INS`` (``O`` or ``N``); ``X-MSS-MES``, when present, must be ``FIN``. Outside
-strict mode those problems are reported in ``warnings`` and the message is read.
+strict mode those problems are reported in ``warnings`` (``<header>: <French remark>``)
+and the message is read: the headers are the *sender's* duty (Référentiel socle MSSanté
+#2 §3.8), and the volet's own use case — a secretary forwarding a message to the
+applicative mailbox, a webmail, a non-Ségur sender — produces messages without them, so
+a receiver accepts what it can use and records the deviation.
 Failures are :class:`~esante.mss.errors.MssFormatError` whose ``field`` is the header.
+
+Forwarded messages: when the message itself carries no ``IHE_XDM.ZIP``, the attached
+messages (``message/rfc822``, inline or as attachment, nested at most
+:data:`MAX_FORWARD_DEPTH` deep) are opened and the first package found there is read;
+the MSSanté headers are then those of the forwarded message, ``forwarded_from`` names its
+author, and a warning says so.
 """
 
 from __future__ import annotations
@@ -35,6 +45,9 @@ from esante.xds import EbxmlSchema
 
 DEFAULT_MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024
 MAX_PARTS: Final = 200
+MAX_FORWARD_DEPTH: Final = 3
+FORWARDED: Final = "Forwarded"
+"""The ``warnings`` key of a package read from a forwarded (``message/rfc822``) message."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,9 @@ class ReceivedMessage:
     attached file (the PDF copies...). ``product_reference`` is ``X-MSS-NIL``,
     ``cda_codes`` ``X-MSS-CODECDA``, ``ins_qualified`` ``X-MSS-INS`` (``None`` when
     absent), ``patient_reply_blocked`` ``X-MSS-MES: FIN``; ``warnings`` lists what a
-    non-strict read let through.
+    non-strict read let through (``<header>: <French remark>``); ``forwarded_from`` the
+    author of the attached message the IHE_XDM.ZIP was found in (None when it was in the
+    message itself).
     """
 
     message_id: str
@@ -66,6 +81,7 @@ class ReceivedMessage:
     patient_reply_blocked: bool = False
     disposition_notification_to: str | None = None
     warnings: tuple[str, ...] = ()
+    forwarded_from: str | None = None
     message: EmailMessage = field(default_factory=EmailMessage, repr=False, compare=False)
 
     @property
@@ -190,7 +206,7 @@ class _Checker:
     def problem(self, message: str, detail: str, name: str) -> None:
         if self.strict:
             raise MssFormatError(message, detail=detail, field=name)
-        self.warnings.append(f"{name}: {detail}")
+        self.warnings.append(f"{name}: {message}")
 
 
 def _mss_headers(
@@ -243,6 +259,70 @@ def _mss_headers(
     return nil, codes, ins, mes == h.MES_NO_REPLY
 
 
+def _scan(
+    message: Message,
+    body_part: Message | None,
+    limits: XdmLimits | None,
+    schema: EbxmlSchema | None,
+) -> tuple[XdmPackage | None, list[MssAttachment]]:
+    """The IHE_XDM.ZIP (read) and the other attachments of ``message``'s own parts."""
+    package: XdmPackage | None = None
+    attachments: list[MssAttachment] = []
+    for part in leaf_parts(message):
+        if part is body_part:
+            continue
+        filename = part.get_filename()
+        if filename is None and part.get_content_disposition() != "attachment":
+            continue
+        name = h.one_line(filename or "")
+        data = part_bytes(part)
+        if name.casefold() == XDM_ATTACHMENT_NAME.casefold():
+            if package is not None:
+                raise MssFormatError(
+                    "Le message contient plusieurs archives IHE_XDM.ZIP.",
+                    detail="more than one IHE_XDM.ZIP attachment",
+                    field=XDM_ATTACHMENT_NAME,
+                )
+            package = read_xdm(data, limits=limits, schema=schema)
+            continue
+        attachments.append(MssAttachment(name, part.get_content_type(), data))
+    return package, attachments
+
+
+def _attached_messages(message: Message) -> list[Message]:
+    """The messages attached to ``message`` (``message/rfc822`` parts, any disposition)."""
+    found: list[Message] = []
+    for part in leaf_parts(message):
+        if part.get_content_type() != "message/rfc822":
+            continue
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        if isinstance(inner, Message):
+            found.append(inner)
+    return found
+
+
+def _forwarded_package(
+    message: Message, limits: XdmLimits | None, schema: EbxmlSchema | None
+) -> tuple[Message, XdmPackage, list[MssAttachment]] | None:
+    """The first attached message holding an IHE_XDM.ZIP, breadth first, bounded depth."""
+    level = _attached_messages(message)
+    for _ in range(MAX_FORWARD_DEPTH):
+        deeper: list[Message] = []
+        for inner in level:
+            body = (
+                inner.get_body(preferencelist=("plain",))
+                if isinstance(inner, EmailMessage)
+                else None
+            )
+            package, attachments = _scan(inner, body, limits, schema)
+            if package is not None:
+                return inner, package, attachments
+            deeper.extend(_attached_messages(inner))
+        level = deeper
+    return None
+
+
 def read_message(
     raw: bytes,
     *,
@@ -275,28 +355,25 @@ def read_message(
     if body_part is not None and isinstance(body_part, EmailMessage):
         content = body_part.get_content()
         body = content.replace("\r\n", "\n") if isinstance(content, str) else ""
-    package: XdmPackage | None = None
-    attachments: list[MssAttachment] = []
-    for part in leaf_parts(message):
-        if part is body_part:
-            continue
-        filename = part.get_filename()
-        if filename is None and part.get_content_disposition() != "attachment":
-            continue
-        name = h.one_line(filename or "")
-        data = part_bytes(part)
-        if name.casefold() == XDM_ATTACHMENT_NAME.casefold():
-            if package is not None:
-                raise MssFormatError(
-                    "Le message contient plusieurs archives IHE_XDM.ZIP.",
-                    detail="more than one IHE_XDM.ZIP attachment",
-                    field=XDM_ATTACHMENT_NAME,
-                )
-            package = read_xdm(data, limits=limits, schema=schema)
-            continue
-        attachments.append(MssAttachment(name, part.get_content_type(), data))
+    package, attachments = _scan(message, body_part, limits, schema)
+    carrier: Message = message
+    forwarded_from: str | None = None
+    if package is None:
+        found = _forwarded_package(message, limits, schema)
+        if found is not None:
+            carrier, package, inner_attachments = found
+            attachments = [a for a in attachments if not a.content_type.startswith("message/")]
+            attachments.extend(inner_attachments)
+            authors = addresses(carrier, "From")
+            forwarded_from = authors[0][0] if authors else None
     checker = _Checker(strict)
-    nil, codes, ins, blocked = _mss_headers(message, package, checker)
+    if package is not None and carrier is not message:
+        checker.warnings.append(
+            f"{FORWARDED}: archive IHE_XDM.ZIP lue dans le message transféré"
+            + (f" de {forwarded_from}" if forwarded_from else "")
+            + " ; en-têtes MSSanté lus dans ce message."
+        )
+    nil, codes, ins, blocked = _mss_headers(carrier, package, checker)
     notify = addresses(message, h.DISPOSITION_NOTIFICATION_TO)
     in_reply_to = header(message, "In-Reply-To")
     return ReceivedMessage(
@@ -318,5 +395,6 @@ def read_message(
         patient_reply_blocked=blocked,
         disposition_notification_to=notify[0][0] if notify else None,
         warnings=tuple(checker.warnings),
+        forwarded_from=forwarded_from,
         message=message,
     )

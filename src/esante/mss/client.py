@@ -10,7 +10,7 @@ client works on raw bytes or :class:`email.message.EmailMessage`: composing the 
     client = MssClient(endpoints, credentials)
     accepted = client.send(message)                 # EmailMessage or bytes
     with client.mailbox() as inbox:                 # IMAP, INBOX
-        for received in inbox.fetch_unseen():
+        for received in inbox.fetch_unprocessed():   # read in a mail client or not
             ...                                     # received.data, received.uid
             inbox.mark_processed([received.uid])
 
@@ -138,12 +138,15 @@ class MssClient:
         *,
         recipients: Sequence[str] | None = None,
         allow_partial: bool = False,
+        null_sender: bool = False,
     ) -> tuple[str, ...]:
         """Submit ``message`` from this mailbox; returns the accepted recipients.
 
         ``recipients`` default to the message's To, Cc and Bcc. All or nothing unless
-        ``allow_partial``. Raises :class:`MssSendError`, :class:`MssUnavailableError` or
-        :class:`MssUncertainOutcomeError` (see :mod:`esante.mss.smtp`).
+        ``allow_partial``. ``null_sender`` submits with ``MAIL FROM:<>`` (an MDN or
+        another notification: RFC 8098 §3). Raises :class:`MssSendError`,
+        :class:`MssUnavailableError` or :class:`MssUncertainOutcomeError` (see
+        :mod:`esante.mss.smtp`).
         """
         data = message_bytes(message)
         targets = list(recipients) if recipients is not None else envelope_recipients(message)
@@ -162,6 +165,7 @@ class MssClient:
             sender=self.credentials.address,
             recipients=targets,
             allow_partial=allow_partial,
+            null_sender=null_sender,
         )
 
     def mailbox(self, folder: str = "INBOX", *, read_only: bool = False) -> ImapMailbox:
@@ -174,6 +178,12 @@ class MssClient:
             max_message_bytes=self.endpoints.max_download_bytes,
         )
         return ImapMailbox(endpoint, self.credentials, folder, read_only=read_only)
+
+    def fetch_unprocessed(self, folder: str = "INBOX", *, limit: int = 100) -> list[FetchedMessage]:
+        """The messages of ``folder`` not marked ``$Processed`` (one IMAP session), read or
+        not, flags unchanged."""
+        with self.mailbox(folder) as box:
+            return box.fetch_unprocessed(limit=limit)
 
     def fetch_unseen(self, folder: str = "INBOX", *, limit: int = 100) -> list[FetchedMessage]:
         """The unseen messages of ``folder`` (one IMAP session), left unseen."""

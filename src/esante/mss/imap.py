@@ -4,7 +4,10 @@
 esante TLS context), authenticates (XOAUTH2 with the access token, ``LOGIN`` with the
 password, or ``AUTHENTICATE EXTERNAL`` with the client certificate) and then:
 
-* :meth:`~ImapMailbox.unseen` / :meth:`~ImapMailbox.search` — UIDs;
+* :meth:`~ImapMailbox.unprocessed`, :meth:`~ImapMailbox.unseen`,
+  :meth:`~ImapMailbox.search` — UIDs; what a program has dealt with is its own mark
+  (``$Processed``, :meth:`~ImapMailbox.mark_processed`), never ``\\Seen``, which belongs to
+  the person reading the same mailbox in a mail client;
 * :meth:`~ImapMailbox.fetch` — one message as raw bytes with its UID, flags, size and
   internal date, without marking it seen (``BODY.PEEK[]``); a message larger than
   ``max_message_bytes`` is not downloaded (``data`` is ``None``);
@@ -249,8 +252,16 @@ class ImapMailbox:
         return sorted(found)
 
     def unseen(self) -> list[int]:
-        """UIDs of the messages not yet seen."""
+        """UIDs of the messages not yet seen (by anyone: a mail client sets ``\\Seen``)."""
         return self.search("UNSEEN")
+
+    def unprocessed(self, *skip: str) -> list[int]:
+        """UIDs of the messages not marked ``$Processed`` nor with a keyword in ``skip``,
+        read or not."""
+        criteria = ["UNKEYWORD", PROCESSED]
+        for keyword in skip:
+            criteria += ["UNKEYWORD", keyword]
+        return self.search(*criteria)
 
     def fetch(self, uid: int) -> FetchedMessage | None:
         """Message ``uid`` (None if it is gone); the body only within the size limit."""
@@ -270,14 +281,22 @@ class ImapMailbox:
                 return None
         return FetchedMessage(self.folder, self.uid_validity, uid, size, flags, internal, data)
 
-    def fetch_unseen(self, *, limit: int = 100) -> list[FetchedMessage]:
-        """The unseen messages (oldest first, at most ``limit``), not marked seen."""
+    def fetch_unprocessed(self, *, limit: int = 100) -> list[FetchedMessage]:
+        """The messages not marked ``$Processed`` (oldest first, at most ``limit``), read
+        in a mail client or not; no flag changed."""
+        return self._fetch_all(self.unprocessed()[:limit])
+
+    def _fetch_all(self, uids: Sequence[int]) -> list[FetchedMessage]:
         found = []
-        for uid in self.unseen()[:limit]:
+        for uid in uids:
             message = self.fetch(uid)
             if message is not None:
                 found.append(message)
         return found
+
+    def fetch_unseen(self, *, limit: int = 100) -> list[FetchedMessage]:
+        """The unseen messages (oldest first, at most ``limit``), not marked seen."""
+        return self._fetch_all(self.unseen()[:limit])
 
     # --- changing -------------------------------------------------------------------
 

@@ -9,7 +9,9 @@ attachments (IHE_XDM.ZIP, PDF):
 1. French text readable by a person; in error, the error code and label;
 2. ``message/disposition-notification``: ``Final-Recipient`` and ``Disposition``
    (mandatory), ``Original-Message-ID`` and ``Original-Recipient`` (required by the
-   volet so that the sender's platform can match the MDN to what it sent)::
+   volet so that the sender's platform can match the MDN to what it sent; the
+   ``Original-Recipient`` header of the original when its MTA gave one, else the
+   mailbox that received it, which is then also the original recipient)::
 
        Disposition: automatic-action/MDN-sent-automatically; processed
        Disposition: automatic-action/MDN-sent-automatically; processed/Error: 902^Identifiant…
@@ -17,6 +19,9 @@ attachments (IHE_XDM.ZIP, PDF):
    The error form is the volet's; the RFC 8098 ``Error:`` field carries the same
    ``code^libellé`` for generic readers;
 3. the original message (``message/rfc822``).
+
+An MDN is submitted with the null envelope sender ``MAIL FROM:<>`` (RFC 8098 §3:
+``MssClient.send(..., null_sender=True)``), so that no notification ever answers it.
 
 Subject: the original's (``XDM/1.0/DDM+…``), prefixed in error by
 ``[KO Intégration système !][<code>]``. Codes: the volet's tables messageErrorCondition
@@ -258,8 +263,11 @@ def _fields(
     fields = Message(policy=policy.SMTP.clone(max_line_length=998))
     fields["Reporting-UA"] = reporting_ua
     original_recipient = header(original.message, "Original-Recipient")
-    if original_recipient:
-        fields["Original-Recipient"] = f"rfc822;{_address_field(original_recipient)}"
+    fields["Original-Recipient"] = (
+        f"rfc822;{_address_field(original_recipient)}"
+        if original_recipient
+        else f"rfc822;{final_recipient}"
+    )
     fields["Final-Recipient"] = f"rfc822;{final_recipient}"
     fields["Original-Message-ID"] = original.message_id
     fields["Disposition"] = disposition.to_field()

@@ -5,6 +5,13 @@ refused), EHLO again, authentication (XOAUTH2 with the access token, or nothing 
 when the TLS client certificate identifies the mailbox), then ``MAIL FROM`` (with
 ``SIZE``), every ``RCPT TO``, ``DATA``.
 
+Delivery receipts: the volet's *accusé de réception MSSanté* is a delivery status
+notification. When the server announces ``DSN`` (RFC 3461), every message but a
+notification (null reverse-path) asks for one: ``MAIL FROM`` with ``RET=HDRS`` and
+``ENVID=<Message-ID>``, each ``RCPT TO`` with ``NOTIFY=SUCCESS,FAILURE,DELAY`` and
+``ORCPT=rfc822;<address>``; the operator then sends the RFC 3464 report to the sender's
+mailbox.
+
 All or nothing by default: if any recipient is refused, the transaction is reset before
 ``DATA`` and nothing leaves. Failures map onto the MSSanté error tree:
 
@@ -72,6 +79,18 @@ def wire_bytes(data: bytes) -> bytes:
     return _LEADING_DOT.sub(b"..", body) + b".\r\n"
 
 
+def xtext(value: str) -> str:
+    """RFC 3461 §4 xtext: ``+``, ``=`` and octets outside ``!``..``~`` as ``+HH``."""
+    return "".join(f"+{ord(c):02X}" if c in "+=" or not 33 <= ord(c) <= 126 else c for c in value)
+
+
+def _envid(data: bytes) -> list[str]:
+    """``ENVID=<Message-ID>`` (the id a delivery notification names), when one is set."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    found = re.search(rb"^Message-ID:[ \t]*(<[!-~]{1,98}>)", head, re.IGNORECASE | re.MULTILINE)
+    return [f"ENVID={xtext(found.group(1).decode('ascii'))}"] if found else []
+
+
 def submit(
     endpoint: SmtpEndpoint,
     credentials: MssCredentials,
@@ -80,12 +99,15 @@ def submit(
     sender: str,
     recipients: Sequence[str],
     allow_partial: bool = False,
+    null_sender: bool = False,
 ) -> tuple[str, ...]:
     """Submit ``data`` from ``sender`` to ``recipients``; returns the accepted recipients.
 
     With ``allow_partial``, recipients refused for good are left out instead of
-    stopping the submission (the others still get the message). Raises as the module
-    docstring says.
+    stopping the submission (the others still get the message). ``null_sender`` gives
+    the null reverse-path ``MAIL FROM:<>`` that a notification must use (RFC 8098 §3,
+    RFC 5321 §4.5.5: nothing answers it, no loop); the session stays authenticated as
+    ``sender``. Raises as the module docstring says.
     """
     if not recipients:
         raise MssSendError("Aucun destinataire.", detail="empty recipient list", field="to")
@@ -97,7 +119,14 @@ def submit(
         )
     smtp = _open(endpoint, credentials)
     try:
-        return _transaction(smtp, data, sender, recipients, allow_partial)
+        return _transaction(
+            smtp,
+            data,
+            "" if null_sender else sender,
+            recipients,
+            allow_partial,
+            dsn=not null_sender,
+        )
     finally:
         try:
             smtp.quit()
@@ -189,8 +218,14 @@ def _transaction(
     sender: str,
     recipients: Sequence[str],
     allow_partial: bool,
+    *,
+    dsn: bool = True,
 ) -> tuple[str, ...]:
     options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
+    notify: list[str] = []
+    if dsn and smtp.has_extn("dsn"):
+        options += ["RET=HDRS", *_envid(data)]
+        notify = ["NOTIFY=SUCCESS,FAILURE,DELAY"]
     try:
         code, text = smtp.mail(sender, options)
         if code != 250:
@@ -202,7 +237,8 @@ def _transaction(
             raise _refused(code, text, what, field="from")
         accepted: list[str] = []
         for recipient in recipients:
-            code, text = smtp.rcpt(recipient)
+            orcpt = [f"ORCPT=rfc822;{xtext(recipient)}"] if notify else []
+            code, text = smtp.rcpt(recipient, [*notify, *orcpt])
             if code in (250, 251):
                 accepted.append(recipient)
                 continue

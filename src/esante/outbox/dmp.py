@@ -13,9 +13,10 @@ A new version of a document replaces the previous one: its entryUUID, asked by
 reference too, goes into the submission's RPLC association.
 
 Rules enforced before any DMP call: the patient has not opposed feeding (read again at
-send time: the patient may have changed their mind during the deferral), and the INS is
-qualified. Both block the order with the reason, instead of failing it: the order can be
-released once the situation changes.
+send time through the ``feeding_check`` the practice side registers — the patient may
+have changed their mind during the deferral), and the INS is qualified. Both block the
+order with the reason, instead of failing it: the order can be released once the
+situation changes.
 
 Every DMP call leaves a trace record (professional, structure, patient INS, action,
 document, access mode, outcome).
@@ -86,17 +87,6 @@ FeedingCheck = Callable[[Session, int], str | None]
 """Returns the French reason feeding is refused for a patient, or None when allowed."""
 
 
-def consent_feeding_check(session: Session, patient_id: int) -> str | None:
-    """The practice's consent rule (imported late: practice imports the outbox too)."""
-    from esante.practice.consent import ConsentRefusedError, check_feeding
-
-    try:
-        check_feeding(session, patient_id)
-    except ConsentRefusedError as exc:
-        return exc.message
-    return None
-
-
 _Row = TypeVar("_Row", Patient, Practitioner, Structure, Document)
 
 
@@ -115,8 +105,10 @@ class DmpSender:
         self,
         credentials: CredentialRing,
         *,
-        feeding_check: FeedingCheck = consent_feeding_check,
+        feeding_check: FeedingCheck,
     ) -> None:
+        """``feeding_check`` is the practice's consent rule, given by the practice side
+        (:mod:`esante.practice.send_handlers`): the outbox does not know it."""
         self.credentials = credentials
         self.feeding_check = feeding_check
 

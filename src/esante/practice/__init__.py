@@ -42,6 +42,7 @@ from esante.practice.patients import (
     downgrade_identity,
     get_patient,
     identity_history,
+    read_patient,
     search_patients,
     update_patient,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "load_demo",
     "notice_due",
     "notice_due_at",
+    "read_patient",
     "record_consent",
     "search_patients",
     "search_practitioners",

@@ -54,7 +54,10 @@ from sqlalchemy.orm import Session
 
 from esante import audit
 from esante.dmp import Access
+from esante.practice import trace
 from esante.practice import validation as check
+from esante.practice.access import AccessDeniedError
+from esante.practice.actors import Actor
 from esante.practice.errors import (
     AccessNoticeRequiredError,
     ConsentError,
@@ -293,7 +296,7 @@ def record_consent(
     informed: bool,
     feeding: Feeding = "non_opposition",
     consultation_consent: bool | None = None,
-    by_practitioner_id: int,
+    actor: Actor,
     episode_id: int | None = None,
     by_legal_representative: bool = False,
     note: str | None = None,
@@ -311,10 +314,12 @@ def record_consent(
 
     Raises PracticeValidationError when the patient consents without being informed, or
     consents to consultation while opposing the DMP; NotFoundError for an unknown
-    patient or professional. Nothing is committed.
+    patient; AccessDeniedError unless ``actor`` may record consent (the refusal traced
+    and committed). The decision is recorded in the name of ``actor`` (its practitioner
+    row when it has one). Nothing else is committed.
     """
     patient = PatientRepository(session).get(patient_id)
-    practitioner = PractitionerRepository(session).get(by_practitioner_id)
+    trace.check(session, actor, "consent:write", patient, traced_as=AUDIT_CONSENT_DECISION)
     episode = _episode(session, patient.id, episode_id)
     if feeding not in FEEDING_CHOICES:
         raise PracticeValidationError(
@@ -354,7 +359,7 @@ def record_consent(
         feeding=feeding,
         consultation_consent=consent,
         by_legal_representative=by_legal_representative,
-        recorded_by_id=practitioner.id,
+        recorded_by_id=actor.practitioner_id,
         recorded_at=at,
         note=cleaned_note,
     )
@@ -367,9 +372,7 @@ def record_consent(
             channel="consent",
             action=AUDIT_CONSENT_DECISION,
             outcome="success",
-            actor_id=practitioner.id_nat_ps,
-            actor_name=actor_name(practitioner),
-            structure_id=structure_id(practitioner),
+            **trace.who(session, actor),
             patient_ins=_patient_ins(patient),
             reason=cleaned_note,
             detail=_decision_detail(patient, state, previous_state),
@@ -435,14 +438,20 @@ def _access_mode(mode: str | AccessMode) -> AccessMode:
 def authorize_consultation(
     session: Session,
     patient_id: int,
-    practitioner_id: int,
     *,
+    actor: Actor,
     mode: str | AccessMode = AccessMode.NORMAL,
     reason: str | None = None,
     now: datetime | None = None,
     refusal_sessions: Callable[[], Session] | None = None,
 ) -> ConsultationAccess:
-    """Decide whether ``practitioner_id`` may consult the patient's DMP in ``mode``; trace it.
+    """Decide whether ``actor`` may consult the patient's DMP in ``mode``; trace it.
+
+    First the access policy (:mod:`esante.practice.access`): the actor's role must allow
+    DMP consultation (never a secretary), break-glass needs a professional allowed to use
+    it, and the actor must be a professional of the practice (a practitioner row: the
+    VIHF names them). Such a refusal (:class:`AccessDeniedError`) is traced and
+    committed in ``session`` at once (nothing else is pending then). Then consent:
 
     Granted: returns the access (mode and reason for the VIHF). Refused: traces the
     refusal in the session, then raises :class:`AccessNoticeRequiredError` (the 180-day
@@ -460,13 +469,30 @@ def authorize_consultation(
     """
     access_mode = _access_mode(mode)
     patient = PatientRepository(session).get(patient_id)
-    practitioner = PractitionerRepository(session).get(practitioner_id)
+    trace.check(session, actor, "dmp:consult", patient, traced_as=AUDIT_CONSULTATION_ACCESS)
+    if access_mode is AccessMode.BRIS_DE_GLACE:
+        trace.check(session, actor, "dmp:break_glass", patient, traced_as=AUDIT_CONSULTATION_ACCESS)
+    if actor.practitioner_id is None:
+        trace.record(
+            session,
+            actor,
+            AUDIT_CONSULTATION_ACCESS,
+            [patient],
+            outcome="refused",
+            detail="no_practitioner",
+        )
+        session.commit()
+        raise AccessDeniedError(
+            "La consultation du DMP est réservée aux professionnels enregistrés dans ce cabinet.",
+            detail=f"{actor.kind} actor {actor.actor_id!r} has no practitioner row",
+        )
+    practitioner = PractitionerRepository(session).get(actor.practitioner_id)
     cleaned = check.optional_text(reason, "reason", "Motif d'accès", MAX_REASON)
     at = now or utcnow()
     state = consent_state(session, patient.id)
     refusal = _refusal(session, practitioner, state, access_mode, cleaned, at)
     if refusal is not None:
-        event = _access_event(patient, practitioner, access_mode, cleaned, at, refusal)
+        event = _access_event(actor, patient, practitioner, access_mode, cleaned, at, refusal)
         if refusal_sessions is None:
             audit.append(session, event)
         else:
@@ -480,7 +506,9 @@ def authorize_consultation(
         notes.append("without_consent")
     record = audit.append(
         session,
-        _access_event(patient, practitioner, access_mode, cleaned, at, None, "; ".join(notes)),
+        _access_event(
+            actor, patient, practitioner, access_mode, cleaned, at, None, "; ".join(notes)
+        ),
     )
     return ConsultationAccess(
         patient_id=patient.id,
@@ -526,6 +554,7 @@ def _refusal(
 
 
 def _access_event(
+    actor: Actor,
     patient: Patient,
     practitioner: Practitioner,
     mode: AccessMode,
@@ -541,6 +570,8 @@ def _access_event(
         actor_id=practitioner.id_nat_ps,
         actor_name=actor_name(practitioner),
         structure_id=structure_id(practitioner),
+        actor_role=actor.role,
+        origin=actor.origin or "inconnue",
         patient_ins=_patient_ins(patient),
         access_mode=mode.value,
         reason=reason,

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from esante.demo import DemoDataset, DemoPatient
+from esante.practice.actors import local_operator
+from esante.practice.errors import PracticeValidationError
 from esante.practice.patients import LegalRepresentativeData, NewPatient, create_patient
 from esante.practice.practitioners import NewPractitioner, create_practitioner
 from esante.practice.structures import NewStructure, create_structure
@@ -136,10 +138,13 @@ def load_demo(session: Session, dataset: DemoDataset) -> DemoLoadReport:
         practitioner_ids[p.key] = existing.id
 
     patients = PatientRepository(session)
+    operator = local_operator(next(iter(structure_ids.values()))) if structure_ids else None
     for patient in dataset.patients:
         if patients.by_local_id(patient.local_id) is not None:
             report.already_present += 1
             continue
-        create_patient(session, _new_patient(patient, practitioner_ids))
+        if operator is None:  # pragma: no cover - a dataset's patients have a structure
+            raise PracticeValidationError("Jeu de démonstration sans structure.")
+        create_patient(session, _new_patient(patient, practitioner_ids), actor=operator)
         report.patients_created += 1
     return report

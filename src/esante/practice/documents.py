@@ -1,19 +1,35 @@
-"""Validating a document: store it and create its send orders in one transaction.
+"""Validating a document: check it, store it and create its send orders in one transaction.
 
-This is the clinician's "Valider" click. The mission's rule: the order to send to Mon
-espace santé rides on the same click as the validation — no second click, no question
-about the document type — and not sending must be the deliberate act (block or cancel
-during the deferral window). So validation stores the CDA and, in the *same* database
-transaction, creates the orders the Ségur catalogue calls for. The caller commits; when
-the commit returns, the document and its orders are durable together. Nothing here
-touches the network, so the click returns at once.
+This is the clinician's "Valider" click, and the one path every interface takes (the REST
+API, ``esante feed``, the console): they translate their arguments and the errors, the
+rules are here. The mission's rule: the order to send to Mon espace santé rides on the
+same click as the validation — no second click, no question about the document type — and
+not sending must be the deliberate act (block or cancel during the deferral window). So
+validation stores the CDA and, in the *same* database transaction, creates the orders the
+Ségur catalogue calls for. The caller commits; when the commit returns, the document and
+its orders are durable together, and when anything fails before, neither is (on SQLite
+too: see :mod:`esante.database` for the savepoints). Nothing here touches the network, so
+the click returns at once.
 
-An order that the rules forbid right now is still created, *blocked* with the reason
-(opposition of the patient, INS not qualified): the clinician sees why the document did
-not leave, and the order can be released when the situation changes.
+The checks, all made before anything is written, in this order:
 
-Historical feeding (documents of earlier care episodes, on request) follows the seed's
-conditions: qualified INS, an author, a date, a CDA.
+1. the document: a readable CDA, dated, whose author is a professional of the practice;
+2. identity: the CDA's INS, when it carries one, is the patient's;
+3. historical feeding (documents of earlier care episodes, on request) follows the
+   seed's conditions: qualified INS, an author, a date, a CDA — else refused;
+4. the Ségur catalogue: which orders the document type calls for, for this author;
+5. kit conformance, when the ANS kit is installed (:mod:`esante.practice.conformance`):
+   a document the kit rejects is refused; the DMP-feeding checks (INS present and valid,
+   author specialty) are added when a DMP order will carry the document as it is.
+
+A refused document is not stored and no order exists: the interface reports why (422).
+
+An order that the rules forbid right now is still created, *blocked* with the reason: the
+patient's opposition (consent), or an INS that is not qualified. Such a document is one a
+clinician must be able to keep in the patient's record — a provisional identity does not
+stop care — and the send is held, visibly, until the identity is qualified and the order
+released (or cancelled). This is the behaviour of every interface for an unqualified INS;
+only historical feeding, whose sole purpose is the DMP, refuses it outright.
 """
 
 from __future__ import annotations
@@ -23,9 +39,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +55,9 @@ from esante.catalogue import (
 )
 from esante.cda.read import ReceivedDocument, read_document
 from esante.outbox import DEFAULT_DEFERRAL, NewOrder, create_order
+from esante.practice import trace
+from esante.practice.actors import Actor
+from esante.practice.conformance import check_conformance
 from esante.practice.consent import ConsentRefusedError, check_feeding
 from esante.practice.errors import PracticeValidationError
 from esante.store import (
@@ -52,6 +71,9 @@ from esante.store import (
     Structure,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from esante.cda.validate import Validator
 
 FeedAuth = Literal["indirecte", "directe"]
 RPPS_ROOT = "1.2.250.1.71.4.2.1"
@@ -87,6 +109,7 @@ def validate_document(
     cda: bytes,
     *,
     patient_id: int,
+    actor: Actor,
     author_id: int | None = None,
     episode_id: int | None = None,
     feed_dmp: bool | None = None,
@@ -98,24 +121,31 @@ def validate_document(
     send_mss: bool | None = None,
     referrer_id: int | None = None,
     pmi_address: str | None = None,
+    kit: Validator | None = None,
     now: datetime | None = None,
 ) -> ValidatedDocument:
-    """Store the CDA ``cda`` of patient ``patient_id`` and create its send orders.
+    """Check the CDA ``cda`` of patient ``patient_id``, store it and create its send orders.
 
     ``feed_dmp``: None lets the Ségur catalogue decide (document type × the author's
     profession); True/False forces it (an explicit request). ``deferral`` overrides the
     window for these orders. ``send_mss`` (None: the catalogue decides; False: none)
     creates the MSSanté orders: to the patient's médecin traitant, or to the referring
     practitioner ``referrer_id``, and to the catalogue's fixed recipients (the PMI
-    platform for the CS9 / CS24 certificates; ``pmi_address`` overrides it). The
-    caller commits.
+    platform for the CS9 / CS24 certificates; ``pmi_address`` overrides it). ``kit``:
+    the kit's validator (:func:`esante.practice.conformance.kit_validator`; None when no
+    kit is installed). Nothing is written until every check passed. The caller commits.
+
+    ``actor`` validates (``documents:write``; a refusal traced and committed at once) and
+    is traced with the stored document; the document's author stays the CDA's (a
+    professional of the practice found by RPPS) whoever validates — a secretary, or an
+    API key acting for the structure.
 
     Raises :class:`~esante.cda.CdaReadError` (not a CDA), :class:`PracticeValidationError`
-    (another patient's document, unknown author, no date), :class:`ConflictError` (this
-    uniqueId was already validated), :class:`NotFoundError` (unknown patient).
+    (another patient's document, unknown author, no date, historical feeding refused,
+    rejected by the kit), :class:`ConflictError` (this uniqueId was already validated),
+    :class:`NotFoundError` (unknown patient).
     """
     now = now or utcnow()
-    received = read_document(cda)
     patient = session.get(Patient, patient_id)
     if patient is None:
         raise NotFoundError(
@@ -123,6 +153,8 @@ def validate_document(
             detail=f"patient id={patient_id}",
             field="patient",
         )
+    trace.check(session, actor, "documents:write", patient, traced_as="documents:create")
+    received = read_document(cda)
     _check_patient(received, patient)
     if episode_id is not None:
         episode = session.get(CareEpisode, episode_id)
@@ -134,13 +166,16 @@ def validate_document(
             )
     author = _author(session, received, author_id)
     structure = author.structure
+    _check_date(received)
+    if historical:
+        _check_historical(received, patient)
+    rule, rule_problem = _rule(received, author)
+    wants_dmp, why_not = _wants_dmp(rule, rule_problem, feed_dmp)
+    if kit is not None:
+        check_conformance(kit, cda, dmp=wants_dmp and ins_qualified(patient))
     document = _store(session, received, cda, patient, author, episode_id, now)
     orders: list[SendOrder] = []
     not_sent: list[str] = []
-    rule, rule_problem = _rule(received, author)
-    wants_dmp, why_not = _wants_dmp(rule, rule_problem, feed_dmp)
-    if historical:
-        _check_historical(received, patient)
     if wants_dmp:
         orders.append(
             _dmp_order(
@@ -178,7 +213,15 @@ def validate_document(
         )
         orders.extend(mss_orders)
         not_sent.extend(mss_reasons)
+    trace.record(
+        session, actor, "documents:create", [patient], document_unique_id=document.unique_id
+    )
     return ValidatedDocument(document, tuple(orders), tuple(not_sent))
+
+
+def ins_qualified(patient: Patient) -> bool:
+    """True when the patient's INS may be used and shared (status QUAL, matricule known)."""
+    return patient.identity_status == "QUAL" and bool(patient.ins_matricule)
 
 
 def _check_patient(received: ReceivedDocument, patient: Patient) -> None:
@@ -215,6 +258,15 @@ def _author(session: Session, received: ReceivedDocument, author_id: int | None)
     )
 
 
+def _check_date(received: ReceivedDocument) -> None:
+    if received.effective_time is None:
+        raise PracticeValidationError(
+            "Le document n'a pas de date (effectiveTime).",
+            detail="ClinicalDocument/effectiveTime missing",
+            field="effectiveTime",
+        )
+
+
 def _store(
     session: Session,
     received: ReceivedDocument,
@@ -224,12 +276,6 @@ def _store(
     episode_id: int | None,
     now: datetime,
 ) -> Document:
-    if received.effective_time is None:
-        raise PracticeValidationError(
-            "Le document n'a pas de date (effectiveTime).",
-            detail="ClinicalDocument/effectiveTime missing",
-            field="effectiveTime",
-        )
     unique_id = str(received.document_id)
     replaces_id = None
     if received.replaces is not None:
@@ -297,7 +343,7 @@ def _wants_dmp(
 
 
 def _check_historical(received: ReceivedDocument, patient: Patient) -> None:
-    if patient.identity_status != "QUAL" or not patient.ins_matricule:
+    if not ins_qualified(patient):
         raise PracticeValidationError(
             "Alimentation historique impossible : l'INS du patient n'est pas qualifiée.",
             detail=f"patient {patient.id} identity status {patient.identity_status}",
@@ -316,7 +362,7 @@ def _blocking_reason(session: Session, patient: Patient) -> str | None:
         check_feeding(session, patient.id)
     except ConsentRefusedError as exc:
         return exc.message
-    if patient.identity_status != "QUAL" or not patient.ins_matricule:
+    if not ins_qualified(patient):
         return INS_NOT_QUALIFIED
     return None
 
@@ -373,7 +419,7 @@ def feed_history(
     session: Session,
     document_id: int,
     *,
-    by_practitioner_id: int | None = None,
+    actor: Actor,
     feed_auth: FeedAuth = "indirecte",
     deferral: timedelta = timedelta(0),
     now: datetime | None = None,
@@ -382,7 +428,9 @@ def feed_history(
 
     Raises :class:`PracticeValidationError` when the seed's conditions are not met
     (qualified INS, author, date, CDA) and :class:`~esante.outbox.OutboxError` when the
-    document already has a DMP order.
+    document already has a DMP order; AccessDeniedError unless ``actor`` may act on
+    send orders (refusal traced). Queued in the author's name (the DMP feeding is the
+    author's), traced in the actor's.
     """
     now = now or utcnow()
     document = session.get(Document, document_id)
@@ -393,7 +441,8 @@ def feed_history(
             field="document",
         )
     patient = document.patient
-    if patient.identity_status != "QUAL" or not patient.ins_matricule:
+    trace.check(session, actor, "orders:write", patient, traced_as="documents:historical-feeding")
+    if not ins_qualified(patient):
         raise PracticeValidationError(
             "Alimentation historique impossible : l'INS du patient n'est pas qualifiée.",
             detail=f"patient {patient.id} identity status {patient.identity_status}",
@@ -412,6 +461,13 @@ def feed_history(
             field="mime_type",
         )
     author = document.author
+    trace.record(
+        session,
+        actor,
+        "documents:historical-feeding",
+        [patient],
+        document_unique_id=document.unique_id,
+    )
     return _dmp_order(
         session,
         document,
@@ -433,12 +489,17 @@ def request_dmp_deletion(
     document_id: int,
     *,
     reason: str,
-    by_practitioner_id: int | None = None,
+    actor: Actor,
     feed_auth: FeedAuth = "indirecte",
     now: datetime | None = None,
 ) -> SendOrder:
     """Queue the deletion of a sent document from the DMP (TD3.3c), for a stated reason
-    (error in the document, the patient's request). Due at once."""
+    (error in the document, the patient's request). Due at once.
+
+    Asked in the name of ``actor``'s practitioner when the actor is a professional of the
+    practice, else (secretary, API key acting for the structure) of the document's
+    author; never of a professional named by a request. AccessDeniedError unless
+    ``actor`` may act on send orders (refusal traced); the request is traced."""
     if not reason.strip():
         raise PracticeValidationError(
             "Indiquez le motif de la suppression (erreur, demande du patient…).",
@@ -452,17 +513,26 @@ def request_dmp_deletion(
             detail=f"document id={document_id}",
             field="document",
         )
-    actor = (
-        session.get(Practitioner, by_practitioner_id)
-        if by_practitioner_id is not None
+    trace.check(session, actor, "orders:write", document.patient, traced_as="documents:dmp-delete")
+    asking = (
+        session.get(Practitioner, actor.practitioner_id)
+        if actor.practitioner_id is not None
         else document.author
     )
-    if actor is None:
+    if asking is None:
         raise PracticeValidationError(
-            "Indiquez le professionnel qui demande la suppression.",
+            "Aucun professionnel pour demander la suppression : le document n'a pas d'auteur "
+            "connu du cabinet.",
             detail="no practitioner for the deletion",
             field="by",
         )
+    trace.record(
+        session,
+        actor,
+        "documents:dmp-delete",
+        [document.patient],
+        document_unique_id=document.unique_id,
+    )
     submitted = session.scalar(
         select(SendOrder.id).where(
             SendOrder.document_id == document.id, SendOrder.kind == "dmp_submit"
@@ -475,18 +545,70 @@ def request_dmp_deletion(
             idempotency_key=f"dmp-delete:{document.unique_id}",
             patient_id=document.patient_id,
             document_id=document.id,
-            practitioner_id=actor.id,
-            structure_id=actor.structure_id,
+            practitioner_id=asking.id,
+            structure_id=asking.structure_id,
             after_order_id=submitted,
-            credential=credential_for(actor, actor.structure, feed_auth),
+            credential=credential_for(asking, asking.structure, feed_auth),
             authentication_mode=feed_auth,
             parameters={"reason": reason.strip()},
             deferral=timedelta(0),
-            created_by_id=actor.id,
+            created_by_id=asking.id,
         ),
-        by=actor.id_nat_ps,
+        by=asking.id_nat_ps,
         now=now,
     )
+
+
+def read_stored_document(session: Session, document_id: int, *, actor: Actor) -> Document:
+    """A stored document of a patient, read by ``actor`` (``documents:read`` checked, the
+    read traced with its uniqueId); raises NotFoundError or AccessDeniedError."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFoundError(
+            f"Document introuvable (identifiant {document_id}).",
+            detail=f"document id={document_id}",
+            field="document_id",
+        )
+    trace.check(session, actor, "documents:read", document.patient, traced_as="documents:read")
+    trace.record(
+        session,
+        actor,
+        "documents:read",
+        [document.patient],
+        document_unique_id=document.unique_id,
+    )
+    return document
+
+
+def patient_documents(
+    session: Session, patient_id: int, *, actor: Actor, limit: int, offset: int
+) -> tuple[int, list[Document]]:
+    """A page of the patient's documents, newest first, and their total, read by
+    ``actor`` (checked; the page traced in ONE append, one record per document)."""
+    patient = session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFoundError(
+            f"Patient introuvable : {patient_id}.",
+            detail=f"patient id={patient_id}",
+            field="patient",
+        )
+    trace.check(session, actor, "documents:read", patient, traced_as="documents:list")
+    total = session.scalar(
+        select(func.count()).select_from(Document).where(Document.patient_id == patient_id)
+    )
+    documents = list(
+        session.scalars(
+            select(Document)
+            .where(Document.patient_id == patient_id)
+            .order_by(Document.created_at.desc(), Document.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+    trace.record_documents(
+        session, actor, "documents:list", patient, [d.unique_id for d in documents]
+    )
+    return total or 0, documents
 
 
 @dataclass(frozen=True)

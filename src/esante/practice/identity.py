@@ -17,6 +17,16 @@ Decisions:
   doubtful identity) the stored INS is cleared: it must not be used any more and the
   way back is a new INSi call; the history row says why.
 
+INSi evidence added to an existing identity (:func:`add_insi_evidence`, the "identity
+evidence" action of REST and CLI) comes only from a call to the INSi teleservice made
+here, never from a typed reference: with an INS given, the INS is *verified* (a search by
+the patient's traits whose ``00`` answer must carry that INS and the same traits: ANS,
+INS implementation guide, "vérification"); without one, it is *retrieved* (the INS is
+the answer's). The history row keeps the reference of that answer. Without an INSi
+client configured, INSi evidence is refused (a typed ``insi_reference`` proves nothing).
+:func:`add_evidence` with a reference is kept for identities imported as already
+qualified (the demo dataset, a migration).
+
 Identity errors are re-raised as :class:`PracticeValidationError` with the service's
 field names (``ins_matricule``, ``identity_document``...), the original chained.
 """
@@ -26,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +53,9 @@ from esante.identity import (
 )
 from esante.identity import downgrade as downgrade_status
 from esante.identity.errors import IdentityError
+from esante.identity.insi import ResultCode, Verification
+from esante.identity.insi import verify as verify_answer
+from esante.insi import InsiAnswer, InsiError
 from esante.practice.errors import PracticeValidationError
 from esante.store.errors import ConflictError
 from esante.store.models import IdentityStatusChange, Patient
@@ -231,3 +245,115 @@ def remove_evidence(
     if change.changed:
         record_change(patient, change, practitioner_id, note)
     return change
+
+
+class InsiVerifier(Protocol):
+    """What the practice needs of the INSi client (:class:`esante.insi.InsiClient`)."""
+
+    def search(self, traits: IdentityTraits) -> InsiAnswer: ...
+
+    def verify(self, matricule: str, traits: IdentityTraits) -> tuple[InsiAnswer, Verification]: ...
+
+
+def _insi_failure(exc: InsiError) -> PracticeValidationError:
+    retry = " Réessayez plus tard." if exc.retryable else ""
+    return PracticeValidationError(
+        f"Interrogation du téléservice INSi impossible : {exc.message}{retry}",
+        detail=exc.detail,
+        field="insi_reference",
+    )
+
+
+def insi_ins(
+    insi: InsiVerifier | None,
+    traits: IdentityTraits,
+    ins_matricule: str | None,
+    ins_oid: str | None,
+) -> tuple[Ins, str]:
+    """The INS confirmed by INSi for ``traits`` and the reference of the answer.
+
+    With ``ins_matricule``: verification (the answer must carry it, in force, and the same
+    traits); without: retrieval (one identity, ``00``, whose traits are the held ones).
+    Raises PracticeValidationError naming the field, with the service's reason in French.
+    """
+    if insi is None:
+        raise PracticeValidationError(
+            "Téléservice INSi non configuré : une INS ne s'enregistre qu'après une "
+            "interrogation réussie du téléservice INSi, une référence saisie ne suffit pas.",
+            detail="no INSi client",
+            field="insi_reference",
+        )
+    try:
+        if ins_matricule is not None and ins_matricule.strip():
+            answer, verification = insi.verify(ins_matricule, traits)
+        else:
+            answer = insi.search(traits)
+            individual = answer.resultat.individual
+            matricule = individual.ins.matricule if individual is not None else ""
+            verification = verify_answer(answer.resultat, matricule, traits)
+    except InsiError as exc:
+        raise _insi_failure(exc) from exc
+    individual = answer.resultat.individual
+    if answer.code is not ResultCode.FOUND or individual is None:
+        raise PracticeValidationError(
+            f"{answer.code.label} {answer.code.advice}",
+            detail=f"INSi CodeCR {answer.code.value}",
+            field="ins_matricule" if ins_matricule else "insi_reference",
+        )
+    if verification.replaced:
+        raise PracticeValidationError(
+            f"{verification.message} Nouvelle INS : {individual.ins.matricule}.",
+            detail="held INS is in INSHISTO",
+            field="ins_matricule",
+        )
+    if not verification.confirmed:
+        raise PracticeValidationError(
+            verification.message, detail="INSi verification failed", field="ins_matricule"
+        )
+    ins = individual.ins
+    if ins_oid is not None and ins_oid.strip() and ins_oid.strip() != ins.oid:
+        raise PracticeValidationError(
+            f"OID de l'INS différent de celui renvoyé par le téléservice INSi ({ins.oid}).",
+            detail=f"{ins_oid!r} != {ins.oid}",
+            field="ins_oid",
+        )
+    return ins, answer.reference
+
+
+def add_insi_evidence(
+    session: Session,
+    patient: Patient,
+    insi: InsiVerifier | None,
+    *,
+    ins_matricule: str | None = None,
+    ins_oid: str | None = None,
+    insi_reference: str | None = None,
+    document: IdentityDocument | None = None,
+    target: IdentityStatus | None = None,
+    practitioner_id: int | None = None,
+) -> StatusChange:
+    """New identity evidence on a stored ``patient``, INSi evidence from INSi only.
+
+    A typed ``insi_reference`` is not evidence: when given (or with an INS), the INSi
+    teleservice is called through
+    ``insi`` (see :func:`insi_ins`) and the answer's reference is what is recorded. A
+    document alone goes through the status machine as before.
+    """
+    wants_insi = bool(
+        (ins_matricule and ins_matricule.strip()) or (insi_reference and insi_reference.strip())
+    )
+    if not wants_insi:
+        return add_evidence(
+            session, patient, document=document, target=target, practitioner_id=practitioner_id
+        )
+    ins, reference = insi_ins(insi, traits_of(patient), ins_matricule, ins_oid)
+    return add_evidence(
+        session,
+        patient,
+        ins_matricule=ins.matricule,
+        ins_oid=ins.oid,
+        insi_reference=reference,
+        document=document,
+        target=target,
+        practitioner_id=practitioner_id,
+    )

@@ -1,27 +1,36 @@
 """Receiving MSSanté messages into the local record: documents, acknowledgements, refusals.
 
-:func:`fetch_mailbox` reads the unseen messages of one mailbox's INBOX over IMAP
-(``BODY.PEEK``: a message stays unseen until it has been dealt with) and, for each one:
+:func:`fetch_mailbox` reads the messages of one mailbox's INBOX that esante has not dealt
+with yet, over IMAP (``BODY.PEEK``: reading changes no flag), and, for each one:
 
 * an **acknowledgement** (RFC 8098 MDN) of a message the practice sent is noted on the
   send order that sent it (:func:`esante.outbox.record_acknowledgement`) and traced;
-* a **message with an IHE_XDM.ZIP** is checked (:func:`esante.mss.read_message`: headers,
-  hard limits on the archive, hashes), each CDA document is matched to a local patient by
-  its INS and stored with its provenance (``mssante``, ``<Message-ID> de <expéditeur>``) —
-  all the documents of one message in *one* transaction, so that a message is never
-  half-imported — and each import is traced; then the acknowledgement the sender asked for
-  is sent (``processed``, or ``processed/Error`` with the volet's ``code^libellé``);
-* what cannot be imported automatically stays in the INBOX, unseen, for a person to look
-  at in any mail client, marked with an IMAP keyword saying why: :data:`KEYWORD_ERROR`
-  (bad input: malformed or hostile archive, wrong hash, missing headers, not XDM — never
-  retried) or :data:`KEYWORD_UNKNOWN_PATIENT` (no local patient with the documents' INS,
-  or the traits disagree — retried at every fetch, since the patient may be created
-  meanwhile).
+* a **message with an IHE_XDM.ZIP** — in the message itself or in a forwarded message
+  attached to it — is checked (:func:`esante.mss.read_message`, lenient: hard limits on
+  the archive and hashes refuse it; missing or mismatching ``X-MSS-*`` headers, the
+  sender's duty, only give a remark in the report's ``notes``), each CDA document is
+  matched to a local patient by its INS and stored with its provenance (``mssante``,
+  ``<Message-ID> de <expéditeur>``) — all the documents of one message in *one*
+  transaction, so that a message is never half-imported — and each import is traced;
+  then the acknowledgement the sender asked for is sent (``processed``, or
+  ``processed/Error`` with the volet's ``code^libellé``);
+* what cannot be imported automatically stays in the INBOX, not marked processed, for a
+  person to look at in any mail client, marked with an IMAP keyword saying why:
+  :data:`KEYWORD_ERROR` (bad input: malformed or hostile archive, wrong hash, missing
+  headers, not XDM — never retried) or :data:`KEYWORD_UNKNOWN_PATIENT` (no local patient
+  with the documents' INS, or the traits disagree — retried at every fetch, since the
+  patient may be created meanwhile).
 
-Why the IMAP flags are the only state: the mailbox is the queue. A message is marked
-processed (``\\Seen`` + ``$Processed``) only after its documents are committed and its
-acknowledgement sent, so a crash anywhere leaves it unseen and the next fetch takes it
-again. That next fetch finds the documents already there (same Message-ID), imports
+What esante has dealt with is esante's own state, never the ``\\Seen`` flag: the user
+reads the same mailbox in a mail client (``\\Seen`` then says what *the user* has read,
+and a message read there before a fetch must still be imported; marked unread again, it
+must not be imported twice). The mailbox is the queue and esante's own marks are its
+state: a message is marked processed (``$Processed``, with ``\\Seen``) only after its
+documents are committed and its acknowledgement sent, refused messages carry
+:data:`KEYWORD_ERROR`, and the documents already in the record are recognised by their
+Message-ID. A fetch takes every INBOX message without ``$Processed`` nor
+:data:`KEYWORD_ERROR`, read or not, so a crash anywhere leaves the message to the next
+fetch. That next fetch finds the documents already there (same Message-ID), imports
 nothing and acknowledges again: a sender that resends with the same Message-ID after an
 uncertain outcome gets the same treatment. Duplicates are found through the documents'
 uniqueIds (indexed), not by scanning the provenance column. A transient failure (operator
@@ -77,22 +86,33 @@ from esante.store import Document, Patient, Practitioner, Structure, utcnow
 __all__ = [
     "AUDIT_ACKNOWLEDGEMENT",
     "AUDIT_RECEPTION",
+    "DeliveryReport",
     "KEYWORD_ERROR",
     "KEYWORD_UNKNOWN_PATIENT",
     "ImportedDocument",
     "InboxReport",
     "PostponedMessage",
     "RecordedAcknowledgement",
+    "KEYWORD_MDN_WITHHELD",
     "RefusedMessage",
+    "WithheldAcknowledgement",
     "fetch_mailbox",
+    "release_acknowledgement",
+    "withheld_acknowledgements",
 ]
 
 KEYWORD_ERROR: Final = "$EsanteErreur"
 """IMAP keyword of a message refused for good (bad input); fetches skip it."""
 KEYWORD_UNKNOWN_PATIENT: Final = "$EsantePatientInconnu"
 """IMAP keyword of a message whose patient is not (or not surely) in the local record."""
+KEYWORD_MDN_WITHHELD: Final = "$EsanteAccuseRetenu"
+"""IMAP keyword of a message whose acknowledgement waits for the user's confirmation
+(its MDN address is not its Return-Path); the mailbox keeps that state, no table does."""
+_KEYWORD_MDN_ERROR: Final = "$EsanteAccuseErreur"
+"""Prefix of the keyword carrying the error code of a withheld negative acknowledgement."""
 AUDIT_RECEPTION: Final = "reception"
 AUDIT_ACKNOWLEDGEMENT: Final = "accuse_reception_recu"
+AUDIT_ACKNOWLEDGEMENT_SENT: Final = "accuse_reception_envoye"
 
 ERROR_REQUIRED: Final = "101"
 ERROR_VERSION: Final = "900"
@@ -152,6 +172,34 @@ class RefusedMessage:
 
 
 @dataclass(frozen=True)
+class DeliveryReport:
+    """A delivery status notification received (RFC 3464): the operator says what became
+    of a message sent from this mailbox for one recipient (``action``: ``delivered``,
+    ``failed``, ``delayed``...; ``status`` the ``X.Y.Z`` code)."""
+
+    original_message_id: str | None
+    recipient: str
+    action: str
+    status: str
+
+
+@dataclass(frozen=True)
+class WithheldAcknowledgement:
+    """An acknowledgement not sent automatically because the sender asked for it at
+    another address than the message's Return-Path (RFC 8098 §2.1): both shown to the
+    user, who may send it (:func:`release_acknowledgement`). ``error_code`` is set for a
+    negative acknowledgement (the message was refused)."""
+
+    uid: int
+    message_id: str
+    sender: str
+    subject: str
+    notify: str
+    return_path: str
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
 class PostponedMessage:
     """A message left as it was after a transient failure; the next fetch takes it again."""
 
@@ -168,7 +216,7 @@ class InboxReport:
     whose patient could not be matched (flagged :data:`KEYWORD_UNKNOWN_PATIENT`, tried
     again next time); ``duplicates``: Message-IDs already imported, acknowledged again;
     ``skipped_documents``: uniqueIds already in the record (imported another way);
-    ``notes``: French remarks for the user; ``remaining``: unseen messages left beyond
+    ``notes``: French remarks for the user; ``remaining``: messages not dealt with left beyond
     ``limit``.
     """
 
@@ -180,6 +228,8 @@ class InboxReport:
     duplicates: list[str] = field(default_factory=list)
     skipped_documents: list[str] = field(default_factory=list)
     postponed: list[PostponedMessage] = field(default_factory=list)
+    withheld: list[WithheldAcknowledgement] = field(default_factory=list)
+    delivery_reports: list[DeliveryReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     acknowledgements_sent: int = 0
     messages_processed: int = 0
@@ -283,6 +333,56 @@ def _reply_original(data: bytes, moment: datetime) -> ReceivedMessage | None:
         disposition_notification_to=notify[0] if notify else None,
         message=parsed,
     )
+
+
+def _is_delivery_status(headers: EmailMessage) -> bool:
+    return (
+        headers.get_content_type() == "multipart/report"
+        and str(headers.get_param("report-type") or "").lower() == "delivery-status"
+    )
+
+
+def _delivery_reports(message: EmailMessage) -> list[DeliveryReport]:
+    """The per-recipient blocks of a delivery status notification (RFC 3464 §2)."""
+    blocks: list[EmailMessage] = []
+    for part in message.iter_parts():
+        if part.get_content_type() == "message/delivery-status":
+            payload = part.get_payload()
+            blocks = (
+                [b for b in payload if isinstance(b, EmailMessage)]
+                if isinstance(payload, list)
+                else []
+            )
+            break
+    if not blocks:
+        return []
+    replied = _MESSAGE_ID.search(str(message.get("In-Reply-To", "")))
+    envid = " ".join(str(blocks[0].get("Original-Envelope-Id", "")).split())
+    original = replied.group(0) if replied else (envid or None)
+    found = []
+    for block in blocks[1:]:
+        final = " ".join(str(block.get("Final-Recipient", "")).split())
+        kind, _, address = final.partition(";")
+        found.append(
+            DeliveryReport(
+                original,
+                address.strip() if kind.strip().lower() == "rfc822" else final,
+                " ".join(str(block.get("Action", "")).split()).lower(),
+                " ".join(str(block.get("Status", "")).split()),
+            )
+        )
+    return found
+
+
+def _return_path(message: EmailMessage) -> str | None:
+    """The Return-Path the operator wrote (the SMTP reverse-path), None when absent/null."""
+    found = _first_address(message, "Return-Path")
+    return found[0] if found else None
+
+
+def _withheld_keywords(error: MdnError | None) -> tuple[str, ...]:
+    code = "".join(c for c in (error.code if error is not None else "") if c.isalnum())
+    return (KEYWORD_MDN_WITHHELD, *([f"{_KEYWORD_MDN_ERROR}{code}"] if code else []))
 
 
 def _disposition(mdn: ReceivedMdn) -> str:
@@ -437,6 +537,8 @@ class _Inbox:
             headers = BytesParser(policy=default_policy).parsebytes(fetched.data, headersonly=True)
             if is_mdn(headers):
                 self._acknowledgement(fetched, fetched.data)
+            elif _is_delivery_status(headers):
+                self._delivery_status(fetched, fetched.data)
             else:
                 self._message(fetched, fetched.data)
         except _PostponedError as postponed:
@@ -504,11 +606,34 @@ class _Inbox:
         )
         self.box.mark_processed([fetched.uid])
 
+    # ------------------------------------------------------------------ DSN received
+
+    def _delivery_status(self, fetched: FetchedMessage, data: bytes) -> None:
+        """A delivery status notification (RFC 3464) for a message this mailbox sent: the
+        volet's *accusé de réception MSSanté* (the operator's, not the recipient's)."""
+        parsed = BytesParser(policy=default_policy).parsebytes(data)
+        assert isinstance(parsed, EmailMessage)
+        reports = _delivery_reports(parsed)
+        if not reports:
+            self._refuse(
+                fetched,
+                None,
+                _Refusal(
+                    "Avis de distribution illisible.",
+                    ERROR_OTHER,
+                    detail="no per-recipient block in message/delivery-status",
+                ),
+                answer=False,
+            )
+            return
+        self.report.delivery_reports.extend(reports)
+        self.box.mark_processed([fetched.uid])
+
     # ------------------------------------------------------------------ message received
 
     def _message(self, fetched: FetchedMessage, data: bytes) -> None:
         try:
-            received = read_message(data)
+            received = read_message(data, strict=False)
         except MssFormatError as exc:
             self._refuse(fetched, None, _Refusal(exc.message, _error_code(exc), exc.detail))
             return
@@ -569,7 +694,11 @@ class _Inbox:
         if isinstance(outcome, _Refusal):
             self._refuse(fetched, received, outcome)
             return
-        self._answer(received, None)
+        self.report.notes.extend(
+            f"{received.message_id} : intégré avec remarque — {warning}"
+            for warning in received.warnings
+        )
+        self._answer(fetched.uid, received, None)
         self.box.mark_processed([fetched.uid])
         if KEYWORD_UNKNOWN_PATIENT in fetched.flags:
             self.box.remove_flags([fetched.uid], KEYWORD_UNKNOWN_PATIENT)
@@ -716,7 +845,7 @@ class _Inbox:
         *,
         answer: bool = True,
     ) -> None:
-        """Leave the message unseen, flagged, traced once; tell the sender when asked."""
+        """Leave the message unprocessed, flagged, traced once; tell the sender when asked."""
         keyword = KEYWORD_UNKNOWN_PATIENT if refusal.unknown_patient else KEYWORD_ERROR
         already = keyword in fetched.flags
         original = received
@@ -726,7 +855,9 @@ class _Inbox:
         if answer and original is not None and not already:
             code = refusal.code
             error = MdnError(code, ERROR_LABELS.get(code, ""))
-            acknowledged = self._answer(original, error, _mdn_text(refusal.reason, error))
+            acknowledged = self._answer(
+                fetched.uid, original, error, _mdn_text(refusal.reason, error)
+            )
         if not already:  # traced first: a lost flag means a second trace, never none
             audit.append_committed(
                 self.sessions,
@@ -761,18 +892,52 @@ class _Inbox:
             self.report.refused.append(entry)
 
     def _answer(
-        self, original: ReceivedMessage, error: MdnError | None, text: str | None = None
+        self,
+        uid: int,
+        original: ReceivedMessage,
+        error: MdnError | None,
+        text: str | None = None,
     ) -> bool:
         """Send the acknowledgement ``original`` asked for; True when it left.
 
-        An automatic answer is never sent to an automatic message (RFC 3834), nor when the
-        MDN address differs from the Return-Path (a person must confirm: RFC 8098 §2.1).
+        An automatic answer is never sent to an automatic message (RFC 3834 §2: any
+        ``Auto-Submitted`` other than ``no``): a remark says so. Nor when the MDN address
+        differs from the Return-Path (RFC 8098 §2.1: a person must confirm): the message
+        is marked :data:`KEYWORD_MDN_WITHHELD` (with the error code, if any), listed in
+        the report's ``withheld`` with both addresses, and
+        :func:`release_acknowledgement` sends it once the user confirms.
         Transient failures postpone the whole message; a permanent one is noted.
         """
         if not (self.send_acknowledgements and original.wants_mdn):
             return False
-        automatic = str(original.message.get("Auto-Submitted", "no")).strip().lower()
+        automatic = " ".join(str(original.message.get("Auto-Submitted", "no")).split()).lower()
         if automatic not in ("", "no"):
+            self.report.notes.append(
+                f"{original.message_id} : accusé de réception demandé mais non envoyé — "
+                f"message automatique (Auto-Submitted: {automatic}), on n'y répond pas "
+                "automatiquement."
+            )
+            return False
+        notify = original.disposition_notification_to or ""
+        return_path = _return_path(original.message)
+        if return_path is not None and return_path.lower() != notify.lower():
+            self.box.add_flags([uid], *_withheld_keywords(error))
+            self.report.withheld.append(
+                WithheldAcknowledgement(
+                    uid,
+                    original.message_id,
+                    original.sender,
+                    original.subject,
+                    notify,
+                    return_path,
+                    error.code if error is not None else None,
+                )
+            )
+            self.report.notes.append(
+                f"{original.message_id} : accusé de réception retenu — il est demandé pour "
+                f"{notify} alors que l'adresse de retour est {return_path} ; à envoyer après "
+                "confirmation (esante mss accuses)."
+            )
             return False
         try:
             mdn = build_mdn(
@@ -794,7 +959,7 @@ class _Inbox:
                     return_content=False,
                     now=self.now,
                 ).to_bytes()
-            self.client.send(data, recipients=mdn.recipients)
+            self.client.send(data, recipients=mdn.recipients, null_sender=True)
         except MssUnavailableError as exc:
             raise _PostponedError(f"Accusé de réception non envoyé : {exc.message}") from exc
         except MssError as exc:
@@ -816,7 +981,8 @@ def fetch_mailbox(
     limit: int = 100,
     now: datetime | None = None,
 ) -> InboxReport:
-    """Read the unseen messages of ``address``'s INBOX into the local record.
+    """Read the messages of ``address``'s INBOX that esante has not dealt with yet (read
+    in a mail client or not: ``\\Seen`` is the user's) into the local record.
 
     ``client`` is authenticated as ``address`` (IMAP to read, SMTP to acknowledge);
     ``product_reference`` is the ``X-MSS-NIL`` of the acknowledgements sent;
@@ -833,7 +999,7 @@ def fetch_mailbox(
     with sessions() as session:
         owner = _owner(session, address)
     with client.mailbox() as box:
-        uids = box.search("UNSEEN", "UNKEYWORD", KEYWORD_ERROR)
+        uids = box.unprocessed(KEYWORD_ERROR)
         inbox = _Inbox(
             sessions,
             client,
@@ -849,3 +1015,120 @@ def fetch_mailbox(
         for uid in taken:
             inbox.process(uid)
     return inbox.report
+
+
+# --------------------------------------------------------------------------- withheld MDNs
+
+
+def _withheld(fetched: FetchedMessage, moment: datetime) -> WithheldAcknowledgement | None:
+    if fetched.data is None:
+        return None
+    original = _reply_original(fetched.data, moment)
+    if original is None or original.disposition_notification_to is None:
+        return None
+    code = next(
+        (f[len(_KEYWORD_MDN_ERROR) :] for f in fetched.flags if f.startswith(_KEYWORD_MDN_ERROR)),
+        None,
+    )
+    return WithheldAcknowledgement(
+        fetched.uid,
+        original.message_id,
+        original.sender,
+        original.subject,
+        original.disposition_notification_to,
+        _return_path(original.message) or "",
+        code or None,
+    )
+
+
+def withheld_acknowledgements(client: MssClient) -> list[WithheldAcknowledgement]:
+    """The acknowledgements of ``client``'s INBOX waiting for the user's confirmation
+    (see :func:`release_acknowledgement`), oldest first. Reads without changing a flag."""
+    moment = _now(None)
+    found: list[WithheldAcknowledgement] = []
+    with client.mailbox(read_only=True) as box:
+        for uid in box.search("KEYWORD", KEYWORD_MDN_WITHHELD):
+            fetched = box.fetch(uid)
+            item = _withheld(fetched, moment) if fetched is not None else None
+            if item is not None:
+                found.append(item)
+    return found
+
+
+def release_acknowledgement(
+    sessions: sessionmaker[Session],
+    client: MssClient,
+    *,
+    address: str,
+    product_reference: str,
+    message_id: str,
+    confirmed: bool,
+    now: datetime | None = None,
+) -> WithheldAcknowledgement:
+    """Send, once the user has seen both addresses and confirmed, the acknowledgement
+    withheld for ``message_id`` (RFC 8098 §2.1: ``manual-action/MDN-sent-manually``),
+    with the null envelope sender; the mark is removed and the sending traced.
+
+    Raises :class:`~esante.practice.errors.PracticeError` without ``confirmed`` or when
+    no acknowledgement is withheld for that message; the MSSanté errors of sending.
+    """
+    if not confirmed:
+        raise PracticeError(
+            "L'envoi d'un accusé de réception retenu doit être confirmé explicitement : "
+            "vérifiez l'adresse demandée et l'adresse de retour.",
+            detail="release_acknowledgement needs confirmed=True",
+        )
+    moment = _now(now)
+    wanted = message_id.strip()
+    with client.mailbox() as box:
+        uids = box.search("KEYWORD", KEYWORD_MDN_WITHHELD, "HEADER", "Message-ID", f'"{wanted}"')
+        fetched = box.fetch(uids[0]) if uids else None
+        item = _withheld(fetched, moment) if fetched is not None else None
+        if fetched is None or fetched.data is None or item is None or item.message_id != wanted:
+            raise PracticeError(
+                "Aucun accusé de réception en attente pour ce message.",
+                detail=f"no message {wanted!r} with {KEYWORD_MDN_WITHHELD} in {address}'s INBOX",
+            )
+        original: ReceivedMessage | None
+        try:
+            original = read_message(fetched.data, strict=False)
+        except MssFormatError:  # a refused message: answered from its headers
+            original = _reply_original(fetched.data, moment)
+        if original is None:
+            raise PracticeError(
+                "Message illisible : accusé de réception impossible.",
+                detail=f"{wanted!r} cannot be read again",
+            )
+        error = MdnError.of(item.error_code) if item.error_code else None
+        mdn = build_mdn(
+            original,
+            sender=address,
+            product_reference=product_reference,
+            error=error,
+            text=None if error is None else _mdn_text(error.label or "erreur", error),
+            automatic=False,
+            return_content=False,
+            now=moment,
+        )
+        client.send(mdn.to_bytes(), recipients=mdn.recipients, null_sender=True)
+        box.remove_flags(
+            [fetched.uid], *(f for f in fetched.flags if f.startswith("$EsanteAccuse"))
+        )
+    with sessions() as session:
+        owner = _owner(session, address)
+        audit.append(
+            session,
+            audit.AuditEvent(
+                channel="mss",
+                action=AUDIT_ACKNOWLEDGEMENT_SENT,
+                outcome="success",
+                actor_id=owner.actor_id,
+                actor_name=owner.actor_name,
+                structure_id=owner.structure_id,
+                detail=f"{item.message_id} : accusé de réception envoyé après confirmation à "
+                f"{item.notify} (adresse de retour {item.return_path})",
+                at=moment,
+            ),
+        )
+        session.commit()
+    return item

@@ -25,10 +25,14 @@ from sqlalchemy.orm import Session
 
 from esante.identity import Downgrade, ins_name
 from esante.identity.errors import TraitsError
+from esante.practice import trace
 from esante.practice import validation as check
+from esante.practice.actors import Actor
 from esante.practice.errors import PracticeValidationError
 from esante.practice.identity import (
+    InsiVerifier,
     add_evidence,
+    add_insi_evidence,
     document_of,
     identity_rules,
     remove_evidence,
@@ -104,8 +108,6 @@ class NewPatient:
     phone: str | None = None
     email: str | None = None
     legal_representatives: Sequence[LegalRepresentativeData] = ()
-    recorded_by_id: int | None = None
-    """Practitioner recording the patient (written in the identity history)."""
 
 
 class PatientChanges(TypedDict, total=False):
@@ -209,7 +211,11 @@ def _set_traits(patient: Patient, values: dict[str, object]) -> None:
     if not isinstance(patient.birth_date, date):
         raise PracticeValidationError("Date de naissance obligatoire.", field="birth_date")
     check.birth_date(patient.birth_date)
-    traits_of(patient)  # IdentityTraits: names present, sex M/F/I, COG, first given name
+    # IdentityTraits: names present and in the RNIV alphabet, sex M/F/I, COG, first given
+    # name; the names are stored as it normalises them (NFC).
+    traits = traits_of(patient)
+    for name in ("birth_family_name", "birth_given_names", "first_given_name"):
+        setattr(patient, name, getattr(traits, name))
     for name in ("birth_family_name", "birth_given_names"):
         try:
             ins_name(getattr(patient, name))
@@ -235,12 +241,14 @@ def _set_contact(patient: Patient, values: dict[str, str | None]) -> None:
             setattr(patient, name, check.optional_text(value, name, label, length))
 
 
-def create_patient(session: Session, data: NewPatient) -> Patient:
+def create_patient(session: Session, data: NewPatient, *, actor: Actor) -> Patient:
     """Record a patient with its first identity status.
 
     Raises PracticeValidationError (field named), or ConflictError for an INS or local id
-    already held by another patient.
+    already held by another patient; AccessDeniedError unless ``actor`` may write
+    patients (the creation is traced in its name).
     """
+    trace.check(session, actor, "patients:write", traced_as="patients:create")
     patient = Patient(local_id=_local_id(session, data.local_id))
     _set_traits(
         patient,
@@ -281,14 +289,32 @@ def create_patient(session: Session, data: NewPatient) -> Patient:
         insi_reference=data.insi_reference,
         document=document_of(data.identity_document, data.guardian_document, patient.birth_date),
         target=status_target(data.identity_status),
-        practitioner_id=data.recorded_by_id,
+        practitioner_id=actor.practitioner_id,
     )
-    return PatientRepository(session).add(patient)
+    created = PatientRepository(session).add(patient)
+    trace.record(session, actor, "patients:create", [created])
+    return created
 
 
 def get_patient(session: Session, patient_id: int) -> Patient:
-    """The patient; raises :class:`~esante.store.NotFoundError`."""
+    """The patient, for internal use (no access check, no trace); raises
+    :class:`~esante.store.NotFoundError`. An interface reads through :func:`read_patient`."""
     return PatientRepository(session).get(patient_id)
+
+
+def _patient_for(session: Session, actor: Actor, patient_id: int, action: trace.Action) -> Patient:
+    """The patient ``actor`` may ``action``, the check traced (refusal committed)."""
+    patient = PatientRepository(session).get(patient_id)
+    trace.check(session, actor, action, patient)
+    return patient
+
+
+def read_patient(session: Session, patient_id: int, *, actor: Actor) -> Patient:
+    """The patient, read by ``actor`` (checked, traced); raises NotFoundError or
+    :class:`~esante.practice.access.AccessDeniedError`."""
+    patient = _patient_for(session, actor, patient_id, "patients:read")
+    trace.record(session, actor, "patients:read", [patient])
+    return patient
 
 
 def update_patient(
@@ -296,14 +322,16 @@ def update_patient(
     patient_id: int,
     changes: PatientChanges,
     *,
-    practitioner_id: int | None = None,
+    actor: Actor,
 ) -> Patient:
     """Apply ``changes``; a changed strict trait downgrades an identity that came from INSi.
 
-    Raises NotFoundError, PracticeValidationError or ConflictError (local id taken).
+    The change is recorded in the name of ``actor`` (checked, traced). Raises
+    NotFoundError, PracticeValidationError, ConflictError (local id taken) or
+    AccessDeniedError.
     """
     repo = PatientRepository(session)
-    patient = repo.get(patient_id)
+    patient = _patient_for(session, actor, patient_id, "patients:write")
     before = {name: getattr(patient, name) for name in STRICT_TRAITS}
     given: dict[str, object] = dict(changes)
     traits = {name: given[name] for name in STRICT_TRAITS if name in given}
@@ -342,15 +370,21 @@ def update_patient(
         remove_evidence(
             patient,
             Downgrade.TRAITS_MODIFIED,
-            practitioner_id=practitioner_id,
+            practitioner_id=actor.practitioner_id,
             note="traits modifiés : " + ", ".join(modified),
         )
-    return repo.save(patient)
+    saved = repo.save(patient)
+    trace.record(session, actor, "patients:update", [saved])
+    return saved
 
 
-def search_patients(session: Session, criteria: PatientCriteria) -> Page[Patient]:
-    """Patients matching ``criteria`` (names accent- and case-insensitive, INS, IPP...)."""
-    return PatientRepository(session).search(criteria)
+def search_patients(session: Session, criteria: PatientCriteria, *, actor: Actor) -> Page[Patient]:
+    """Patients matching ``criteria`` (names accent- and case-insensitive, INS, IPP...),
+    read by ``actor``: the page is traced in ONE append (one record per patient)."""
+    trace.check(session, actor, "patients:read", traced_as="patients:search")
+    page = PatientRepository(session).search(criteria)
+    trace.record(session, actor, "patients:search", page.items)
+    return page
 
 
 def add_identity_evidence(
@@ -363,26 +397,33 @@ def add_identity_evidence(
     identity_document: str | None = None,
     guardian_document: str | None = None,
     identity_status: str | None = None,
-    practitioner_id: int | None = None,
+    actor: Actor,
+    insi: InsiVerifier | None = None,
 ) -> Patient:
     """Record an INSi answer and/or a checked identity document; the status follows.
 
+    INSi evidence comes from the INSi teleservice called through ``insi``, never from a
+    typed reference (:func:`esante.practice.identity.add_insi_evidence`).
     Raises NotFoundError, PracticeValidationError (evidence refused, target not
-    justified, INS incoherent with the traits) or ConflictError (INS of another patient).
+    justified, INS incoherent with the traits, INSi not confirming) or ConflictError
+    (INS of another patient).
     """
     repo = PatientRepository(session)
-    patient = repo.get(patient_id)
-    add_evidence(
+    patient = _patient_for(session, actor, patient_id, "patients:write")
+    add_insi_evidence(
         session,
         patient,
+        insi,
         ins_matricule=ins_matricule,
         ins_oid=ins_oid,
         insi_reference=insi_reference,
         document=document_of(identity_document, guardian_document, patient.birth_date),
         target=status_target(identity_status),
-        practitioner_id=practitioner_id,
+        practitioner_id=actor.practitioner_id,
     )
-    return repo.save(patient)
+    saved = repo.save(patient)
+    trace.record(session, actor, "patients:identity-evidence", [saved])
+    return saved
 
 
 def downgrade_identity(
@@ -390,7 +431,7 @@ def downgrade_identity(
     patient_id: int,
     event: Downgrade | str,
     *,
-    practitioner_id: int | None = None,
+    actor: Actor,
     note: str | None = None,
 ) -> Patient:
     """Declare an event that invalidates identity evidence (see :class:`Downgrade`).
@@ -407,17 +448,25 @@ def downgrade_identity(
                 f"Événement « {event} » inconnu : {known} attendu.", field="event"
             ) from exc
     repo = PatientRepository(session)
-    patient = repo.get(patient_id)
+    patient = _patient_for(session, actor, patient_id, "patients:write")
     with identity_rules():
         remove_evidence(
             patient,
             event,
-            practitioner_id=practitioner_id,
+            practitioner_id=actor.practitioner_id,
             note=check.optional_text(note, "note", "Commentaire", 500),
         )
-    return repo.save(patient)
+    saved = repo.save(patient)
+    trace.record(session, actor, "patients:identity-downgrade", [saved])
+    return saved
 
 
-def identity_history(session: Session, patient_id: int) -> list[IdentityStatusChange]:
-    """The patient's identity status changes, oldest first; raises NotFoundError."""
-    return PatientRepository(session).status_history(patient_id)
+def identity_history(
+    session: Session, patient_id: int, *, actor: Actor
+) -> list[IdentityStatusChange]:
+    """The patient's identity status changes, oldest first, read by ``actor`` (checked,
+    traced); raises NotFoundError or AccessDeniedError."""
+    patient = _patient_for(session, actor, patient_id, "patients:read")
+    history = PatientRepository(session).status_history(patient_id)
+    trace.record(session, actor, "patients:identity-history", [patient])
+    return history

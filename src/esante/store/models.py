@@ -450,6 +450,10 @@ class AuditRecord(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(Text)
+    # the actor's role (médecin, secrétaire, API key...) and where the request came from
+    # (client address, or ``cli`` / ``worker``); both unset on records written before 0004
+    actor_role: Mapped[str | None] = mapped_column(String(30))
+    origin: Mapped[str | None] = mapped_column(String(64))
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -463,3 +467,92 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# --------------------------------------------------------------------------- who is acting
+
+ACTOR_KINDS = ("psc", "local")
+
+
+class StaffAccount(Base):
+    """A local account for staff without an RPPS (secretaries...), signing in with a
+    password and a TOTP second factor.
+
+    ``user_id`` is the internal user identifier of EX_0.1-1025: unique, permanent, never
+    reused and traceable to the person — accounts are disabled, never deleted, and the
+    identifier is drawn at random (UUID) so that no later account can take it over.
+    ``password_hash`` is an Argon2id hash (argon2-cffi, PHC string); ``totp_secret`` the
+    RFC 6238 base32 secret; ``totp_last_counter`` the last accepted time step, so that a
+    code is not accepted twice.
+    """
+
+    __tablename__ = "staff_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(36), unique=True)
+    login: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    totp_secret: Mapped[str] = mapped_column(String(64))
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(30))
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"))
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser session, kept on the server.
+
+    The cookie carries a random token; only its SHA-256 (``token_hash``) is stored, so a
+    copy of the database opens no session. ``last_seen_at`` drives the idle timeout
+    (SC.SSI/IE.38: locked after 2 hours of inactivity at most), ``expires_at`` the absolute
+    one. ``actor_id`` is the idNat_PS for a Pro Santé Connect sign-in, the staff account's
+    ``user_id`` for a local one. ``id_token`` is kept for the PSC end-session request.
+    """
+
+    __tablename__ = "web_session"
+    __table_args__ = (
+        CheckConstraint("actor_kind IN ('psc', 'local')", name="actor_kind"),
+        Index("ix_web_session_expires", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    actor_kind: Mapped[str] = mapped_column(String(10))
+    actor_id: Mapped[str] = mapped_column(String(40))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    actor_role: Mapped[str] = mapped_column(String(30))
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structure.id"))
+    practitioner_id: Mapped[int | None] = mapped_column(ForeignKey("practitioner.id"))
+    staff_account_id: Mapped[int | None] = mapped_column(ForeignKey("staff_account.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    id_token: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiKey(Base):
+    """A per-structure API key for an integrator, shown once at creation.
+
+    The key is ``prefix`` + a random secret; ``prefix`` finds the row, ``key_hash`` (SHA-256
+    of the whole key, which carries 256 random bits) checks it, so the key itself is never
+    stored. ``scopes`` is space separated. A revoked key stays (``revoked_at``) so that the
+    trace keeps naming it.
+    """
+
+    __tablename__ = "api_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    structure_id: Mapped[int] = mapped_column(ForeignKey("structure.id"))
+    scopes: Mapped[str] = mapped_column(String(200))
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

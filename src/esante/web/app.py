@@ -1,25 +1,31 @@
 """The FastAPI application factory.
 
 :func:`create_app` builds everything from the settings it is given — engine, session
-factory, routes, error handlers — and nothing happens at import time, so tests can build
-several apps on several databases in one process. The engine is disposed when the app
-shuts down.
+factory, routes, error handlers, the request-size limit and request ids — and nothing
+happens at import time, so tests can build several apps on several databases in one
+process. The engine is disposed when the app shuts down.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
 
 from esante import __version__
 from esante.config import Settings
 from esante.store import make_engine, session_factory
 from esante.web.api import api_router
-from esante.web.api.errors import install_error_handlers
+from esante.web.api.errors import install_error_handlers, unexpected_error_response
 from esante.web.api.routes import consent, documents, outbox
+from esante.web.auth import AuthState, current_actor
+from esante.web.auth import routes as auth_routes
+from esante.web.body_limit import BodySizeLimit
+from esante.web.hardening import Hardening
+from esante.web.request_ids import RequestIdMiddleware
 
 DESCRIPTION = (
     "Service esante du logiciel de cabinet : patients (identité INS), professionnels de "
@@ -29,8 +35,13 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The esante web application for ``settings`` (database from ``ESANTE_DATABASE_URL``)."""
+def create_app(settings: Settings, *, require_credentials: bool = True) -> FastAPI:
+    """The esante web application for ``settings`` (database from ``ESANTE_DATABASE_URL``).
+
+    Every route but ``/health`` and the sign-in flow requires a credential (issue 12).
+    ``require_credentials=False`` exists for ``bench/auth.py`` only, to measure what
+    authentication costs; no setting reaches it.
+    """
     engine = make_engine(settings.effective_database_url)
 
     @asynccontextmanager
@@ -44,19 +55,26 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         docs_url=None,  # Swagger UI and ReDoc load scripts from a CDN: see web/api/docs.py
         redoc_url=None,
-        openapi_url="/openapi.json",
+        openapi_url=None,  # served below, behind the credential check
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
+    app.state.auth = AuthState.from_settings(settings)
+    guard: list[Any] = [Depends(current_actor)] if require_credentials else []
     install_error_handlers(app)
-    app.include_router(api_router())
+    # outermost last: the request id covers every answer, the 413 included
+    app.add_middleware(Hardening, allowed_hosts=settings.effective_allowed_hosts)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestIdMiddleware, on_error=unexpected_error_response)
+    app.include_router(api_router(guard))
     for router in (documents.router, outbox.router, consent.router):
-        app.include_router(router)
+        app.include_router(router, dependencies=guard)
+    app.include_router(auth_routes.router)
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    @app.get("/openapi.json", include_in_schema=False, dependencies=guard)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     return app

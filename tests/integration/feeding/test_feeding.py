@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -29,6 +28,8 @@ from esante.practice.documents import (
 from esante.sandbox.dmp import DmpAdmin
 from esante.store import SendOrder, session_factory
 from tests.integration.feeding.conftest import Practice
+from tests.unit.practice.acting import ACTOR, acting
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.xdist_group("feeding")
 
@@ -38,7 +39,7 @@ def _validate(practice: Practice, patient: str = "lola", **kw: object) -> tuple[
     cda = built.xml
     pid = practice.patient(patient).id
     with practice.sessions() as session:
-        done = validate_document(session, cda, patient_id=pid, **kw)  # type: ignore[arg-type]
+        done = validate_document(session, cda, patient_id=pid, **kw, actor=ACTOR)  # type: ignore[arg-type]
         session.commit()
         assert len(done.orders) == 1
         return done.document.unique_id, done.orders[0].id
@@ -85,8 +86,13 @@ def test_blocked_or_cancelled_never_sent_unblocked_sent(practice: Practice) -> N
         block(session, released)
         unblock(session, released)
         session.commit()
-    time.sleep(0.4)
-    practice.worker().worker.run_once()
+    worker = practice.worker().worker
+
+    def released_sent() -> bool:  # due with the others once the window is over
+        worker.run_once()
+        return practice.in_dmp(released_uid) == 1
+
+    wait_until(released_sent, what="the unblocked order sent after its deferral window")
     assert practice.in_dmp(blocked_uid) == 0
     assert practice.in_dmp(cancelled_uid) == 0
     assert practice.in_dmp(released_uid) == 1
@@ -101,9 +107,7 @@ def test_opposition_blocks_with_the_reason_and_sends_nothing(practice: Practice)
     lola = practice.patient("lola")
     doctor = practice.practitioner("generaliste")
     with practice.sessions() as session:
-        record_consent(
-            session, lola.id, informed=True, feeding="opposition", by_practitioner_id=doctor.id
-        )
+        record_consent(session, lola.id, informed=True, feeding="opposition", actor=acting(doctor))
         session.commit()
     unique_id, order_id = _validate(practice, deferral=timedelta(0))
     practice.worker().worker.run_once()
@@ -122,11 +126,16 @@ def test_opposition_during_the_window_is_enforced_at_send_time(practice: Practic
             lola.id,
             informed=True,
             feeding="opposition",
-            by_practitioner_id=practice.practitioner("generaliste").id,
+            actor=acting(practice.practitioner("generaliste")),
         )
         session.commit()
-    time.sleep(0.3)
-    practice.worker().worker.run_once()
+    worker = practice.worker().worker
+
+    def handled() -> bool:  # claimed and decided once the window is over
+        worker.run_once()
+        return _state(practice, order_id).state not in ("scheduled", "due", "in_flight")
+
+    wait_until(handled, what="the order handled by the worker after its deferral window")
     assert _state(practice, order_id).state == "blocked"
     assert practice.in_dmp(unique_id) == 0
 
@@ -142,15 +151,15 @@ def test_dmp_down_orders_wait_then_go_through_without_action(practice: Practice)
     runner = threading.Thread(target=setup.worker.run, args=(stop,), kwargs={"threads": 2})
     runner.start()
     try:
-        time.sleep(1.0)
-        assert setup.worker.stats.retried >= 3
+        wait_until(lambda: setup.worker.stats.retried >= 3, what="each order tried once, DMP down")
         assert all(practice.in_dmp(u) == 0 for u in uids)
         with sessions() as session:
             DmpAdmin(session).set_troubles(down=False)
         practice.sandbox.app.forget_troubles()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not all(practice.in_dmp(u) == 1 for u in uids):
-            time.sleep(0.1)
+        wait_until(
+            lambda: all(practice.in_dmp(u) == 1 for u in uids),
+            what="the waiting orders sent once the DMP is back",
+        )
     finally:
         stop.set()
         runner.join()
@@ -179,7 +188,7 @@ def test_delete_a_sent_document_for_a_stated_reason(practice: Practice) -> None:
     assert document_id is not None
     with practice.sessions() as session:
         deletion = request_dmp_deletion(
-            session, document_id, reason="Erreur de patient", feed_auth="directe"
+            session, document_id, reason="Erreur de patient", feed_auth="directe", actor=ACTOR
         )
         session.commit()
         deletion_id = deletion.id
@@ -194,7 +203,7 @@ def test_historical_feeding_on_request(practice: Practice) -> None:
     built = example_document("vsm", patient="lola", author="generaliste")
     with practice.sessions() as session:
         done = validate_document(
-            session, built.xml, patient_id=practice.patient("lola").id, feed_dmp=False
+            session, built.xml, patient_id=practice.patient("lola").id, feed_dmp=False, actor=ACTOR
         )
         session.commit()
         assert done.orders == ()
@@ -204,7 +213,7 @@ def test_historical_feeding_on_request(practice: Practice) -> None:
 
         document_id = session.scalar(select(Document.id).where(Document.unique_id == unique_id))
         assert document_id is not None
-        order = feed_history(session, document_id)
+        order = feed_history(session, document_id, actor=ACTOR)
         session.commit()
         assert order.historical
         assert order.state == "due"
@@ -218,12 +227,14 @@ def test_a_process_killed_right_after_the_commit_loses_nothing(practice: Practic
 import os, signal
 from datetime import timedelta
 from esante.cda.examples import example_document
+from esante.practice.actors import local_operator
 from esante.practice.documents import validate_document
 from esante.store import make_engine, session_factory
+ACTOR = local_operator(1)
 built = example_document("vsm", patient="lola", author="generaliste")
 cda = built.xml
 with session_factory(make_engine({practice.url!r}))() as session:
-    done = validate_document(session, cda, patient_id={lola.id}, deferral=timedelta(0))
+    done = validate_document(session, cda, patient_id={lola.id}, deferral=timedelta(0), actor=ACTOR)
     session.commit()
     print(done.document.unique_id, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
@@ -258,10 +269,17 @@ def test_a_new_version_replaces_the_previous_one_in_the_dmp(practice: Practice) 
     header = replace(
         read.header(), set_id=read.set_id or read.document_id, version=2, replaces=read.document_id
     )
-    v2 = build_vsm(header, vsm_content(header.effective_time.date()))
+    from esante.demo import demo_dataset
+
+    lola = demo_dataset().patient("lola")
+    v2 = build_vsm(header, vsm_content(lola, header.effective_time.date()))
     with practice.sessions() as session:
         done = validate_document(
-            session, v2.xml, patient_id=practice.patient("lola").id, deferral=timedelta(0)
+            session,
+            v2.xml,
+            patient_id=practice.patient("lola").id,
+            deferral=timedelta(0),
+            actor=ACTOR,
         )
         session.commit()
         second_order = done.orders[0].id

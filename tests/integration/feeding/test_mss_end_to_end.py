@@ -24,6 +24,7 @@ from esante.practice import load_demo
 from esante.practice.documents import validate_document
 from esante.store import Document, SendOrder, make_engine, session_factory, upgrade
 from tests.integration.feeding.conftest import Practice
+from tests.unit.practice.acting import ACTOR
 
 pytestmark = pytest.mark.xdist_group("feeding")
 
@@ -53,7 +54,11 @@ def test_report_from_practice_a_reaches_practice_b_and_comes_back_acknowledged(
     report = example_document("n1", patient="robert", author="cardiologue")
     with practice.sessions() as session:
         done = validate_document(
-            session, report.xml, patient_id=practice.patient("robert").id, deferral=timedelta(0)
+            session,
+            report.xml,
+            patient_id=practice.patient("robert").id,
+            deferral=timedelta(0),
+            actor=ACTOR,
         )
         session.commit()
         order_id = next(o.id for o in done.orders if o.kind == "mss_send")

@@ -28,6 +28,7 @@ from esante.store import SendOrder
 from esante.xds import load_schema
 from tests.conftest import shared_path
 from tests.integration.feeding.conftest import Practice
+from tests.unit.practice.acting import ACTOR
 
 pytestmark = pytest.mark.xdist_group("feeding")
 PMI = "certificatsdesante@plateformecse.mssante.fr"
@@ -60,6 +61,7 @@ def _validate(practice: Practice, kind: str, patient: str, author: str) -> list[
             built.xml,
             patient_id=practice.patient(patient).id,
             deferral=timedelta(0),
+            actor=ACTOR,
         )
         session.commit()
         for order in done.orders:
@@ -68,7 +70,8 @@ def _validate(practice: Practice, kind: str, patient: str, author: str) -> list[
 
 
 def test_a_cs24_goes_to_the_pmi_with_the_mssante_headers_and_xdm(practice: Practice) -> None:
-    orders = _validate(practice, "cs24", patient="lola", author="generaliste")
+    # a CS24 is written for a child at the 24-month exam (Lola, 13 months, is refused)
+    orders = _validate(practice, "cs24", patient="gabriel", author="generaliste")
     mss = [o for o in orders if o.kind == "mss_send"]
     assert [o.recipient for o in mss] == [PMI]
     message_id = json.loads(mss[0].parameters or "{}")["message_id"]
@@ -77,9 +80,9 @@ def test_a_cs24_goes_to_the_pmi_with_the_mssante_headers_and_xdm(practice: Pract
     delivered = [m for m in _messages(sandbox_dir, PMI) if m["Message-ID"] == message_id]
     assert len(delivered) == 1
     message = delivered[0]
-    lola = demo_dataset().patient("lola")
+    child = demo_dataset().patient("gabriel")
     assert message["Subject"].startswith("XDM/1.0/DDM+")
-    assert lola.birth_date.strftime("%d/%m/%Y") in message["Subject"]
+    assert child.birth_date.strftime("%d/%m/%Y") in message["Subject"]
     assert message["X-MSS-NIL"]
     assert message["X-MSS-CODECDA"] == "CERT_DECL"
     assert message["X-MSS-INS"] == "O"
@@ -134,6 +137,7 @@ def test_a_document_masked_to_professionals_never_goes_to_a_professional(
             built.xml,
             patient_id=practice.patient("robert").id,
             visibility=["MASQUE_PS"],
+            actor=ACTOR,
         )
         session.commit()
         assert [o.kind for o in done.orders] == ["dmp_submit"]

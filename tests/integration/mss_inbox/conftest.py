@@ -14,7 +14,6 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from esante.demo import demo_dataset
 from esante.practice import load_demo
 from esante.sandbox.runtime import RunningSandbox, SandboxOptions, start_sandbox
 from esante.store import make_engine, session_factory
@@ -38,7 +37,7 @@ def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(db_url)
     factory = session_factory(engine)
     with factory() as session:
-        load_demo(session, demo_dataset())
+        load_demo(session, world.PEOPLE)
         session.commit()
     yield factory
     engine.dispose()

@@ -8,9 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from esante.cda.examples import example_document
 from esante.cli.mss import app
-from esante.demo import demo_dataset
 from esante.practice import load_demo
 from esante.sandbox.runtime import RunningSandbox
 from esante.store import Document, make_engine, session_factory, upgrade
@@ -26,7 +24,7 @@ def test_send_fetch_and_list_mailboxes(inbox_sandbox: RunningSandbox, tmp_path: 
     engine = make_engine(url)
     upgrade(engine)
     with session_factory(engine)() as session:
-        load_demo(session, demo_dataset())
+        load_demo(session, world.PEOPLE)
         session.commit()
     env = {
         "ESANTE_SANDBOX": str(inbox_sandbox.manifest.directory),
@@ -35,7 +33,7 @@ def test_send_fetch_and_list_mailboxes(inbox_sandbox: RunningSandbox, tmp_path: 
         "COLUMNS": "200",
     }
     cda = tmp_path / "vsm.xml"
-    cda.write_bytes(example_document("vsm", patient="lola").xml)
+    cda.write_bytes(world.example("vsm", "lola"))
     runner = CliRunner()
 
     sent = runner.invoke(

@@ -7,7 +7,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from esante.cda.examples import example_document
 from esante.outbox import NewOrder, create_order
 from esante.practice.inbox import RecordedAcknowledgement, fetch_mailbox
 from esante.sandbox.runtime import RunningSandbox
@@ -25,9 +24,9 @@ def _patient_id(sessions: sessionmaker[Session], ins: str) -> int:
 def test_known_patient_is_imported_acknowledged_and_the_acknowledgement_noted(
     inbox_sandbox: RunningSandbox, sessions: sessionmaker[Session]
 ) -> None:
-    cda = example_document("vsm", patient="lola").xml
+    cda = world.example("vsm", "lola")
     composed = world.compose(cda, world.PEDIATRICIAN)
-    lola = _patient_id(sessions, world.LOLA_INS)
+    lola = _patient_id(sessions, world.ins("lola"))
     with sessions() as session:  # the sender's own order, as the outbox keeps it
         order_id = create_order(
             session,
@@ -76,7 +75,7 @@ def test_known_patient_is_imported_acknowledged_and_the_acknowledgement_noted(
         assert len(trace) == 1
         assert trace[0].channel == "mss"
         assert trace[0].outcome == "success"
-        assert (trace[0].patient_ins or "").startswith(world.LOLA_INS)
+        assert (trace[0].patient_ins or "").startswith(world.ins("lola"))
         assert trace[0].actor_id == world.PEDIATRICIAN_ID_NAT_PS  # the mailbox's owner
         assert composed.message_id in (trace[0].detail or "")
     # the message is done: seen and $Processed, still in the INBOX
@@ -101,14 +100,14 @@ def test_known_patient_is_imported_acknowledged_and_the_acknowledgement_noted(
             select(AuditRecord).where(AuditRecord.action == "accuse_reception_recu")
         ).all()
         assert [r.outcome for r in noted] == ["success"]
-        assert (noted[0].patient_ins or "").startswith(world.LOLA_INS)
+        assert (noted[0].patient_ins or "").startswith(world.ins("lola"))
         assert composed.message_id in (noted[0].detail or "")
 
 
 def test_same_message_id_twice_is_imported_once_and_acknowledged_each_time(
     inbox_sandbox: RunningSandbox, sessions: sessionmaker[Session]
 ) -> None:
-    composed = world.compose(example_document("vsm", patient="claire").xml, world.CARDIOLOGIST)
+    composed = world.compose(world.example("vsm", "claire"), world.CARDIOLOGIST)
     sender = world.client(inbox_sandbox, world.SENDER)
     receiver = world.client(inbox_sandbox, world.CARDIOLOGIST)
     # an uncertain outcome: the sender's outbox submits the same message again
@@ -155,10 +154,8 @@ def test_without_acknowledgement_requested_or_allowed_none_is_sent(
 ) -> None:
     sender = world.client(inbox_sandbox, world.SENDER)
     receiver = world.client(inbox_sandbox, world.CARDIOLOGIST)
-    quiet = world.compose(
-        example_document("vsm", patient="lola").xml, world.CARDIOLOGIST, request_mdn=False
-    )
-    asked = world.compose(example_document("vsm", patient="lola").xml, world.CARDIOLOGIST)
+    quiet = world.compose(world.example("vsm", "lola"), world.CARDIOLOGIST, request_mdn=False)
+    asked = world.compose(world.example("vsm", "lola"), world.CARDIOLOGIST)
     sender.send(quiet.message)
     sender.send(asked.message)
     report = fetch_mailbox(

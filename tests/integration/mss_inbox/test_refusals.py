@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from esante.cda.examples import example_document
 from esante.practice.inbox import KEYWORD_ERROR, KEYWORD_UNKNOWN_PATIENT, fetch_mailbox
 from esante.sandbox.runtime import RunningSandbox
 from esante.store import AuditRecord, Document, Patient
 from tests.integration.mss_inbox import world
 
-UNKNOWN_INS = "290019912345636"  # a valid NIR that no demo patient has
+UNKNOWN_INS = "290019912345636"  # a valid NIR that no demo patient has (checked below)
 
 
 def _documents(sessions: sessionmaker[Session]) -> int:
@@ -24,7 +23,7 @@ def _documents(sessions: sessionmaker[Session]) -> int:
 def test_bad_input_is_not_imported_flagged_kept_and_refused_with_an_error_mdn(
     inbox_sandbox: RunningSandbox, sessions: sessionmaker[Session]
 ) -> None:
-    good = world.compose(example_document("vsm", patient="lola").xml, world.GP_MSP)
+    good = world.compose(world.example("vsm", "lola"), world.GP_MSP)
     assert good.xdm is not None
     package = good.xdm
     doc = "IHE_XDM/SUBSET01/DOC0001.XML"
@@ -41,9 +40,6 @@ def test_bad_input_is_not_imported_flagged_kept_and_refused_with_an_error_mdn(
     traversal = world.rebuild_zip(
         package, lambda n, d: [(n, d), *([("../../evil.xml", b"x")] if n == doc else [])]
     )
-    without_headers = world.compose(example_document("vsm", patient="lola").xml, world.GP_MSP)
-    for name in ("X-MSS-NIL", "X-MSS-CODECDA", "X-MSS-INS"):
-        del without_headers.message[name]
     cases = {
         "bombe": (world.raw_message(world.GP_MSP, bomb), "906", "bombe de décompression"),
         "traversée": (world.raw_message(world.GP_MSP, traversal), "906", "Chemin sortant"),
@@ -58,7 +54,6 @@ def test_bad_input_is_not_imported_flagged_kept_and_refused_with_an_error_mdn(
             "pas une archive zip",
         ),
         "sans XDM": (world.raw_message(world.GP_MSP, None), "101", "sans archive IHE_XDM.ZIP"),
-        "sans en-têtes": (without_headers.message, "101", "X-MSS-NIL"),
     }
     sender = world.client(inbox_sandbox, world.SENDER)
     receiver = world.client(inbox_sandbox, world.GP_MSP)
@@ -106,24 +101,24 @@ def test_bad_input_is_not_imported_flagged_kept_and_refused_with_an_error_mdn(
 def test_unknown_patient_is_flagged_refused_once_and_imported_once_known(
     inbox_sandbox: RunningSandbox, sessions: sessionmaker[Session]
 ) -> None:
+    assert UNKNOWN_INS not in {p.nir for p in world.PEOPLE.patients}
     sender = world.client(inbox_sandbox, world.SENDER)
     receiver = world.client(inbox_sandbox, world.MIDWIFE)
-    unknown = world.compose(
-        example_document("vsm", patient="lola", ins=UNKNOWN_INS).xml, world.MIDWIFE
-    )
-    no_ins = world.compose(example_document("vsm", patient="noah").xml, world.MIDWIFE)
-    mismatch = world.compose(example_document("vsm", patient="claire").xml, world.MIDWIFE)
+    unknown = world.compose(world.example("vsm", "lola", ins=UNKNOWN_INS), world.MIDWIFE)
+    no_ins = world.compose(world.example("vsm", "noah"), world.MIDWIFE)
+    mismatch = world.compose(world.example("vsm", "claire"), world.MIDWIFE)
+    true_birth = world.PEOPLE.patient("claire").birth_date  # the one the document carries
     with sessions() as session:  # the local record has another birth date for Claire
-        true_birth = session.scalar(
-            select(Patient.birth_date).where(Patient.ins_matricule == world.CLAIRE_INS)
+        recorded = session.scalar(
+            select(Patient.birth_date).where(Patient.ins_matricule == world.ins("claire"))
         )
         session.execute(
             update(Patient)
-            .where(Patient.ins_matricule == world.CLAIRE_INS)
-            .values(birth_date=date(1992, 6, 22))
+            .where(Patient.ins_matricule == world.ins("claire"))
+            .values(birth_date=true_birth + timedelta(days=3))
         )
         session.commit()
-    assert true_birth == date(1992, 6, 19)
+    assert recorded == true_birth
     for composed in (unknown, no_ins, mismatch):
         sender.send(composed.message)
 
@@ -159,7 +154,7 @@ def test_unknown_patient_is_flagged_refused_once_and_imported_once_known(
     with sessions() as session:
         session.execute(
             update(Patient)
-            .where(Patient.ins_matricule == world.CLAIRE_INS)
+            .where(Patient.ins_matricule == world.ins("claire"))
             .values(birth_date=true_birth)
         )
         session.commit()

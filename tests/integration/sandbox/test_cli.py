@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from esante.cda.examples import example_document
 from esante.cli.main import app
 from esante.demo import demo_dataset
+from tests.waiting import wait_until
 
 ESANTE = Path(sys.executable).with_name("esante")
 STARTUP_TIMEOUT = 60.0
@@ -92,7 +93,7 @@ def test_status_of_a_demo_patient(running: Path) -> None:
 
 def test_send_search_get_archive_through_the_cli(running: Path, tmp_path: Path) -> None:
     claire = demo_dataset().patient("claire")
-    built = example_document("vac-note")
+    built = example_document("vsm", patient="claire")
     cda = tmp_path / "note.xml"
     cda.write_bytes(built.xml)
     code, output = esante(running, "dmp", "send", str(cda), "--ins", claire.nir, "--json")
@@ -140,24 +141,28 @@ def test_down_and_up_reach_the_running_server(running: Path) -> None:
     assert code == 0
     assert "EN PANNE" in output
     try:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            code, output = esante(running, "dmp", "status", "--ins", mathieu.nir)
-            if code == 1:
-                break
-            time.sleep(0.2)
-        assert code == 1
+        code, output = wait_until(
+            lambda: _status_answering(running, mathieu.nir, 1),
+            what="the running server applying 'down'",
+            interval=0.2,
+        )
         assert "indisponible" in output
     finally:
         esante(running, "sandbox", "dmp", "up")
-    time.sleep(1.2)  # every server process reads the settings again within a second
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        code, output = esante(running, "dmp", "status", "--ins", mathieu.nir)
-        if code == 0:
-            break
-        time.sleep(0.2)
-    assert code == 0, output
+    # Every server process reads the settings again (within a second of its next request):
+    # up when several requests in a row, spread over the processes, are answered.
+    answered: list[bool] = []
+
+    def up_everywhere() -> bool:
+        answered.append(_status_answering(running, mathieu.nir, 0) is not None)
+        return answered[-5:] == [True] * 5
+
+    wait_until(up_everywhere, what="every server process applying 'up'", interval=0.2)
+
+
+def _status_answering(directory: Path, nir: str, expected: int) -> tuple[int, str] | None:
+    code, output = esante(directory, "dmp", "status", "--ins", nir)
+    return (code, output) if code == expected else None
 
 
 def test_create_a_dmp_then_authorize_oneself(running: Path) -> None:
@@ -171,6 +176,23 @@ def test_create_a_dmp_then_authorize_oneself(running: Path) -> None:
     assert "DMPOk" in output
     code, output = esante(running, "dmp", "status", "--ins", matricule, "--json")
     assert json.loads(output)["autorisation"] == "VALIDE"
+
+
+def test_create_sets_the_traits_the_td02_answer_gives(running: Path) -> None:
+    matricule = "279035121518989"
+    code, output = esante(
+        running, "sandbox", "dmp", "create", "--ins", matricule, "--nom", "TEST",
+        "--prefixe", "MME", "--email", "test@example.org", "--mobile", "0601020304",
+        "--compte-internet", "--json",
+    )  # fmt: skip
+    assert code == 0, output
+    shown = json.loads(output[output.index("{") :])
+    assert (shown["civilite"], shown["email"], shown["mobile"]) == (
+        "MME",
+        "test@example.org",
+        "0601020304",
+    )
+    assert shown["compte_internet"] is True
 
 
 def test_a_missing_sandbox_is_a_french_error(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ archives and unarchives it, and finally deletes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from lxml import etree
@@ -65,10 +65,12 @@ def _day(dtm: str | None) -> datetime:
     return parse_dtm(dtm)
 
 
-def _filters(entry: DocumentEntry, actor: Actor) -> dict[str, DocumentQuery]:
-    """One query per DMP search filter, each built from the entry's own metadata."""
+def _filters(
+    entry: DocumentEntry, actor: Actor, submitted: tuple[datetime, datetime]
+) -> dict[str, DocumentQuery]:
+    """One query per DMP search filter, each built from the entry's own metadata, and the
+    submission from the moments around it (a UTC day would miss it across midnight)."""
     created = _day(entry.creation_time).date()
-    today = datetime.now(UTC).date()
     queries = {
         "type": DocumentQuery(type_codes=(entry.type_code,)),  # type: ignore[arg-type]
         "classe": DocumentQuery(class_codes=(entry.class_code,)),  # type: ignore[arg-type]
@@ -81,7 +83,7 @@ def _filters(entry: DocumentEntry, actor: Actor) -> dict[str, DocumentQuery]:
         ),
         "auteur": DocumentQuery(authors=(f"{actor.id}^%",)),
         "création": DocumentQuery(created_from=created, created_to=created),
-        "dépôt": DocumentQuery(submitted_from=today, submitted_to=today),
+        "dépôt": DocumentQuery(submitted_from=submitted[0], submitted_to=submitted[1]),
     }
     if entry.service_start_time:
         start = _day(entry.service_start_time).date()
@@ -97,7 +99,9 @@ def test_document_life(kind: str, sandbox: RunningSandbox, client: DmpClient) ->
 
     # TD2.1: send
     built = example_document(kind, ins=ins.matricule)
+    before = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
     sent = client.submit(ins, built.xml, actor=actor)
+    after = datetime.now(UTC) + timedelta(seconds=1)
     assert sent.document_unique_id == str(built.document_id)
     uid = sent.document_unique_id
     listing = client.find_documents(ins, actor=actor)
@@ -109,8 +113,9 @@ def test_document_life(kind: str, sandbox: RunningSandbox, client: DmpClient) ->
     assert entry.type_code.code == built.type_code.code
 
     # TD3.1: every filter finds it; a filter that does not match does not
-    for name, query in _filters(entry, actor).items():
+    for name, query in _filters(entry, actor, (before, after)).items():
         assert uid in case.unique_ids(query), f"not found by the {name} filter"
+    assert case.unique_ids(DocumentQuery(submitted_to=before)) == set()
     other_type = DocumentQuery(type_codes=(Code("00000-0", "2.16.840.1.113883.6.1"),))
     assert case.unique_ids(other_type) == set()
     yesterday = datetime(2001, 1, 1, tzinfo=UTC).date()

@@ -154,5 +154,6 @@ def test_unmigrated_database_is_a_clear_error(tmp_path: Path) -> None:
     env = {"ESANTE_HOME": str(tmp_path), "ESANTE_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     code, _, err = _run(env, "verify")
     assert code == 1
-    assert "Erreur : Trace d'accès illisible" in err
+    assert "Erreur : Aucune base de données esante" in err
     assert "esante db upgrade" in err
+    assert not (tmp_path / "x.db").exists()  # a read command creates no database

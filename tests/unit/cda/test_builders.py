@@ -33,7 +33,8 @@ from esante.cda.build.vac_note import TYPE_CODE as VAC_TYPE
 from esante.cda.build.vsm import SERVICE_EVENT
 from esante.cda.build.vsm import TYPE_CODE as VSM_TYPE
 from esante.cda.examples import certificates
-from esante.cda.examples.clinical_data import child_measurements, tetanus_booster, vsm_content
+from esante.cda.examples.clinical_data import child_measurements, heart_failure_vsm
+from esante.cda.examples.vaccination import injection_site, vac_note_immunizations
 from esante.demo import demo_dataset
 from tests.unit.cda.samples import DOCTOR, WINTER, header
 
@@ -51,7 +52,7 @@ def _section(root: etree._Element, template: str) -> etree._Element:
 
 
 def test_vsm_structure_and_entries() -> None:
-    content = vsm_content(date(2025, 1, 15))
+    content = heart_failure_vsm(date(2025, 1, 15))
     built = build_vsm(
         header(type_code=VSM_TYPE, service_event=ServiceEvent(SERVICE_EVENT, WINTER, DOCTOR)),
         content,
@@ -91,29 +92,49 @@ def test_vsm_structure_and_entries() -> None:
 
 
 def test_vac_note_vaccine_codes_lot_expiry_route_site_rank() -> None:
-    booster = tetanus_booster(date(2025, 1, 15), DOCTOR)
-    built = build_vac_note(header(type_code=VAC_TYPE), VacNoteContent((booster,)))
+    birth, day = date(2023, 12, 20), date(2025, 1, 15)  # 12 months: MMR, first dose
+    (given,) = vac_note_immunizations(birth, day, DOCTOR)
+    built = build_vac_note(header(type_code=VAC_TYPE), VacNoteContent((given,)))
     root = etree.fromstring(built.xml)
     assert ("1.2.250.1.213.1.1.1.46", "2023.01") in _templates(root)
     assert ("1.3.6.1.4.1.19376.1.5.3.1.1.18.1.2", None) in _templates(root)
     sbadm = root.find(".//h:substanceAdministration", NS)
     assert sbadm.find("h:effectiveTime", NS).get("value") == "20250115"
     code = sbadm.find(".//h:manufacturedMaterial/h:code", NS)
-    assert (code.get("code"), code.get("codeSystem")) == ("68747507", v.CIS)
-    assert {t.get("codeSystem") for t in code.findall("h:translation", NS)} == {v.ATC, v.CIP}
+    assert (code.get("code"), code.get("codeSystem")) == (given.vaccine.code, v.CIS)
+    translations = {(t.get("code"), t.get("codeSystem")) for t in code.findall("h:translation", NS)}
+    assert ("J07BD52", v.ATC) in translations
     material = sbadm.find(".//h:manufacturedMaterial", NS)
-    assert material.find("h:lotNumberText", NS).text == "T4456672"
-    assert material.find("pharm:expirationTime", NS).get("value") == "20270115"
+    assert material.find("h:lotNumberText", NS).text == given.lot
+    assert material.find("pharm:expirationTime", NS).get("value") == "20260315"
     assert sbadm.find("h:routeCode", NS).get("code") == "20035000"
-    assert sbadm.find("h:approachSiteCode", NS).get("code") == "16217701000119102"
+    # under 2 years: the anterolateral thigh
+    assert sbadm.find("h:approachSiteCode", NS).get("code") == injection_site(birth, day).code
+    assert injection_site(birth, day).display in ("cuisse droite", "cuisse gauche")
     rank = sbadm.xpath(".//h:observation[h:code/@code='30973-2']/h:value/@value", namespaces=NS)
-    assert rank == ["4"]
+    assert rank == ["1"]
+    assert sbadm.find("h:code", NS).get("code") == "INITIMMUNIZ"
     assert sbadm.find("h:author", NS).get("contextControlCode") == "OP"
 
 
+def test_vac_note_marks_a_booster_whatever_its_rank() -> None:
+    # meningococci ACWY at 12 months is the second dose, and a booster (rappel)
+    booster = Immunization(
+        vaccine=Code("69241562", v.CIS, "NIMENRIX", "CIS", (Code("J07AH08", v.ATC),)),
+        date=date(2025, 1, 15),
+        lot="L1",
+        dose_rank=2,
+        booster=True,
+        performer=DOCTOR,
+    )
+    built = build_vac_note(header(type_code=VAC_TYPE), VacNoteContent((booster,)))
+    sbadm = etree.fromstring(built.xml).find(".//h:substanceAdministration", NS)
+    assert sbadm.find("h:code", NS).get("code") == "BOOSTER"
+
+
 def test_vac_note_requires_cis_with_atc() -> None:
-    booster = tetanus_booster(date(2025, 1, 15), DOCTOR)
-    bare = dataclasses.replace(booster, vaccine=Code("68747507", v.CIS, "VACCIN TETANIQUE"))
+    (given,) = vac_note_immunizations(date(2023, 12, 20), date(2025, 1, 15), DOCTOR)
+    bare = dataclasses.replace(given, vaccine=Code(given.vaccine.code, v.CIS, "PRIORIX"))
     with pytest.raises(CdaBuildError) as raised:
         build_vac_note(header(type_code=VAC_TYPE), VacNoteContent((bare,)))
     assert raised.value.field == "immunizations[0].vaccine"

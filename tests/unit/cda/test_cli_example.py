@@ -67,6 +67,11 @@ def test_child_exam_with_patient_author_exam_and_forced_ins(tmp_path: Path) -> N
         (("cr-examen-enfant", "--exam", "m10"), "Examen de l'enfant inconnu"),
         (("vsm", "--exam", "m9"), "--exam"),
         (("vsm", "--ins", "225106938314978"), "INS du patient invalide"),
+        (("cs9", "--patient", "claire"), "Le certificat de santé CS9 concerne un enfant de 8"),
+        (("mde", "--patient", "robert"), "concerne un enfant de moins de 18 ans"),
+        (("vac-note", "--patient", "jean-pierre"), "Aucune vaccination du calendrier"),
+        (("cr-examen-enfant", "--patient", "maria"), "Aucun des 20 examens obligatoires"),
+        (("cr-examen-enfant", "--patient", "lola", "--exam", "m9"), "concerne un enfant de 8"),
     ],
 )
 def test_bad_options_end_with_a_french_error(

@@ -35,11 +35,11 @@ def test_cda_exports() -> None:
 def test_build_exports() -> None:
     assert esante.cda.build.__all__ == sorted(esante.cda.build.__all__, key=_natural)
     assert set(esante.cda.build.__all__) == {
-        "BuiltDocument", "ChildExam", "Cs8Content", "FollowUpCertificateContent", "MdeContent",
-        "TextSection", "VacNoteContent", "VsmContent", "build_child_exam", "build_cs8",
-        "build_cs9", "build_cs24", "build_mde", "build_n1", "build_n1_report", "build_vac_note",
-        "build_vsm", "child_exam", "child_exams", "exam_for_age", "n1_html", "new_document_id",
-        "render_pdf",
+        "AgeWindow", "BuiltDocument", "ChildExam", "Cs8Content", "FollowUpCertificateContent",
+        "MdeContent", "TextSection", "VacNoteContent", "VsmContent", "build_child_exam",
+        "build_cs8", "build_cs9", "build_cs24", "build_mde", "build_n1", "build_n1_report",
+        "build_vac_note", "build_vsm", "child_exam", "child_exams", "document_age_window",
+        "exam_for_age", "n1_html", "new_document_id", "render_pdf",
     }  # fmt: skip
 
 

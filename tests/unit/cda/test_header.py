@@ -59,7 +59,7 @@ def test_ins_first_then_local_ids_and_traits_with_qualifiers() -> None:
     assert {q for _, q, _ in parts} <= {None, "BR", "CL"}
     person = root.find("h:recordTarget/h:patientRole/h:patient", NS)
     assert person.find("h:administrativeGenderCode", NS).get("code") == "F"
-    assert person.find("h:birthTime", NS).get("value") == "20251015"
+    assert person.find("h:birthTime", NS).get("value") == "20240415"
     assert person.find("h:birthplace/h:place/h:addr/h:county", NS).text == "69383"
     assert person.find("h:guardian/h:guardianPerson/h:name/h:family", NS).text == "N'Diaye"
 

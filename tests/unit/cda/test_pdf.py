@@ -23,6 +23,7 @@ from esante.cda import (
     read_document,
 )
 from esante.cda.build import exam_for_age, n1_html
+from esante.cda.build.ages import add_period
 from esante.cda.build.child_exam import TYPE_CODE_VALUE
 from esante.cda.model import Code
 from esante.identity import read_image
@@ -63,7 +64,7 @@ def test_n1_report_is_a_pdf_a_2b_with_embedded_fonts(report: BuiltDocument) -> N
 
 def test_identity_block_carries_the_traits_and_the_ins() -> None:
     html = n1_html(header(), SECTIONS)
-    for words in ("N&#39;DIAYE", "LOLA CECILE", "Lolita", "15/10/2025", "Féminin", "(69383)"):
+    for words in ("N&#39;DIAYE", "LOLA CECILE", "Lolita", "15/04/2024", "Féminin", "(69383)"):
         assert words in html
     assert "INS (NIR de test)" in html
     assert "2 25 10 69 383 149 77" in html
@@ -121,7 +122,10 @@ def test_the_twenty_compulsory_exams() -> None:
         child_exam("m10")
     assert raised.value.field == "exam"
     birth = PATIENT.birth_date
-    assert exam_for_age(birth, birth.replace(year=birth.year + 1, month=11)).id == "m13"
+    assert exam_for_age(birth, add_period(birth, "P13M")).id == "m13"
+    # between 19 and 23 months no compulsory exam is made
+    with pytest.raises(CdaBuildError, match="Aucun des 20 examens"):
+        exam_for_age(birth, add_period(birth, "P20M"))
 
 
 def test_child_exam_report_needs_its_document_type() -> None:

@@ -19,7 +19,7 @@ from esante.cda import (
 )
 from esante.cda.build.vsm import SERVICE_EVENT
 from esante.cda.build.vsm import TYPE_CODE as VSM_TYPE
-from esante.cda.examples.clinical_data import vsm_content
+from esante.cda.examples.clinical_data import heart_failure_vsm
 from tests.conftest import shared_path
 from tests.unit.cda.samples import DOCTOR, WINTER, header
 
@@ -124,7 +124,7 @@ def test_header_round_trip() -> None:
 
 
 def test_vsm_round_trip() -> None:
-    content = vsm_content(date(2025, 1, 15))
+    content = heart_failure_vsm(date(2025, 1, 15))
     built = build_vsm(_vsm_header(), content)
     document = read_document(built.xml)
     assert (document.model, document.model_version) == ("VSM", "2023.01")

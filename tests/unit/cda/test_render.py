@@ -11,7 +11,7 @@ from esante.cda import ServiceEvent, build_n1, build_vsm, read_document, render_
 from esante.cda import vocabulary as v
 from esante.cda.build.vsm import SERVICE_EVENT
 from esante.cda.build.vsm import TYPE_CODE as VSM_TYPE
-from esante.cda.examples.clinical_data import vsm_content
+from esante.cda.examples.clinical_data import heart_failure_vsm
 from tests.unit.cda.samples import DOCTOR, WINTER, header
 
 H = f"{{{v.HL7_NS}}}"
@@ -21,7 +21,7 @@ PDF = b"%PDF-1.7\n% tiny test body\n%%EOF\n"
 def _hostile_vsm() -> bytes:
     built = build_vsm(
         header(type_code=VSM_TYPE, service_event=ServiceEvent(SERVICE_EVENT, WINTER, DOCTOR)),
-        vsm_content(date(2025, 1, 15)),
+        heart_failure_vsm(date(2025, 1, 15)),
     )
     root = etree.fromstring(built.xml)
     text = root.find(f".//{H}section/{H}text", None)
@@ -64,7 +64,7 @@ def test_narrative_is_escaped_and_filtered() -> None:
 def test_structured_document_shows_its_sections_and_header() -> None:
     built = build_vsm(
         header(type_code=VSM_TYPE, service_event=ServiceEvent(SERVICE_EVENT, WINTER, DOCTOR)),
-        vsm_content(date(2025, 1, 15)),
+        heart_failure_vsm(date(2025, 1, 15)),
     )
     html = render_html(read_document(built.xml))
     assert html.startswith("<!DOCTYPE html>")

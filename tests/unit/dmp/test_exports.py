@@ -26,6 +26,7 @@ def test_dmp_exports() -> None:
         "DocumentList",
         "DocumentQuery",
         "LpsInfo",
+        "ProcessingCode",
         "Service",
         "Signer",
         "SigningVihfIssuer",

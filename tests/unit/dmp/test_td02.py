@@ -12,12 +12,16 @@ from esante.dmp import (
     AuthorizationStatus,
     DmpClient,
     DmpCommunicationError,
+    DmpEndpoints,
     DmpRejectedError,
     DmpStatus,
+    ProcessingCode,
+    Signer,
     td02,
 )
+from esante.transport import InProcessTransport
 from tests.unit.dmp import kit, official
-from tests.unit.dmp.conftest import ScriptedDmp
+from tests.unit.dmp.conftest import BASE_URL, ScriptedDmp
 from tests.unit.dmp.samples import DOCTOR, KIT_PATIENT, LPS
 
 H = "{urn:hl7-org:v3}"
@@ -37,6 +41,47 @@ def test_request_has_the_elements_of_the_official_query() -> None:
     # The official example also sends two nil elements (attentionLine, dataSource).
     optional = {p for p in theirs if p.endswith((f"{H}attentionLine", f"{H}dataSource"))}
     assert ours == theirs - optional
+
+
+def _processing_code(request: etree._Element) -> str | None:
+    element = request.find(f"{H}processingCode")
+    assert element is not None
+    return element.get("code")
+
+
+def test_processing_code_is_the_platforms() -> None:
+    """The kit's request (test platform) says D, the DMP's answer P: P goes to production
+    only, D to a test platform or the sandbox."""
+    official_code = _processing_code(kit.body(OFFICIAL_REQUEST))
+    answer_code = _processing_code(kit.body(official.TD02))
+    assert (official_code, answer_code) == ("D", "P")
+    test_platform = td02.build_request(
+        KIT_PATIENT,
+        LPS,
+        message_id="m-1",
+        query_id="q-1",
+        now=datetime(2025, 1, 15, tzinfo=UTC),
+        processing_code=ProcessingCode.DEBUGGING,
+    )
+    assert _processing_code(test_platform) == official_code
+    assert _processing_code(_request()) == answer_code == ProcessingCode.PRODUCTION
+
+
+def test_client_sends_its_endpoints_processing_code(
+    client: DmpClient, dmp: ScriptedDmp, signer: Signer
+) -> None:
+    test_platform = DmpClient.with_signer(
+        InProcessTransport(dmp),
+        DmpEndpoints.from_base_url(BASE_URL, processing_code=ProcessingCode.DEBUGGING),
+        signer=signer,
+        lps=LPS,
+    )
+    for sender, expected in ((test_platform, "D"), (client, "P")):
+        dmp.reply_official(official.TD02)
+        sender.test_existence(KIT_PATIENT, actor=DOCTOR)
+        payload = dmp.last.envelope.payload
+        assert payload is not None
+        assert _processing_code(payload) == expected
 
 
 def test_request_carries_the_patient_and_the_software() -> None:

@@ -32,7 +32,7 @@ from esante.xds import (
 )
 from tests.unit.dmp import kit, official
 from tests.unit.dmp.conftest import BASE_URL, ScriptedDmp
-from tests.unit.dmp.samples import DOCTOR, KIT_PATIENT, LPS, PATIENT, cda
+from tests.unit.dmp.samples import ACTIVITY, DOCTOR, KIT_PATIENT, LPS, PATIENT, cda
 
 OFFICIAL_REQUEST = "TD2.1_Alimentation_requete.xml"
 XOP_INCLUDE = "{http://www.w3.org/2004/08/xop/include}Include"
@@ -259,6 +259,28 @@ def test_missing_configuration_is_a_request_error(dmp: ScriptedDmp, signer: Sign
     )
     with pytest.raises(DmpRequestError, match="certificat de signature"):
         bare.submit(PATIENT, cda(), actor=DOCTOR)
+    assert dmp.requests == []
+
+
+@pytest.mark.parametrize(
+    ("episode", "expected"),
+    [
+        (None, ("07", "Consultation Soins Externes")),
+        ("consultation", ("07", "Consultation Soins Externes")),
+        ("visite", ("07", "Consultation Soins Externes")),
+        ("teleconsultation", ("07", "Consultation Soins Externes")),
+        ("hospitalisation_jour", ("04", "Hospitalisation de Jour")),
+        (
+            "hospitalisation",
+            ("03", "Hospitalisation complète (non compris hospitalisation de semaine)"),
+        ),
+        ("inconnu", ("97", "Type d'activité indifférencié")),
+    ],
+)
+def test_clinical_activity_comes_from_the_care_episode(
+    dmp: ScriptedDmp, signer: Signer, episode: str | None, expected: tuple[str, str]
+) -> None:
+    """contentTypeCode is derived from the episode (CI-SIS mapping: outpatient → 07), not 04."""
     bare = DmpClient(
         InProcessTransport(dmp),
         DmpEndpoints.from_base_url(BASE_URL),
@@ -266,7 +288,17 @@ def test_missing_configuration_is_a_request_error(dmp: ScriptedDmp, signer: Sign
         lps=LPS,
         document_signer=signer,
     )
-    with pytest.raises(DmpRequestError) as caught:
-        bare.submit(PATIENT, cda(), actor=DOCTOR)
-    assert caught.value.field == "content_type_code"
-    assert dmp.requests == []
+    dmp.reply_official(official.TD21)
+    bare.submit(PATIENT, cda(), actor=DOCTOR, care_episode=episode)
+    code = _sent(dmp.last).submission_set.content_type_code
+    assert code is not None
+    assert (code.code, code.display) == expected
+    assert code.coding_scheme == _official().submission_set.content_type_code.coding_scheme  # type: ignore[union-attr]
+
+
+def test_explicit_clinical_activity_wins_over_the_episode(
+    client: DmpClient, dmp: ScriptedDmp
+) -> None:
+    dmp.reply_official(official.TD21)
+    client.submit(PATIENT, cda(), actor=DOCTOR, content_type_code=ACTIVITY, care_episode="visite")
+    assert _sent(dmp.last).submission_set.content_type_code == ACTIVITY

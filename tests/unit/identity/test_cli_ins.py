@@ -43,11 +43,13 @@ def test_check_valid() -> None:
     assert "département 14" in result.output
 
 
-def test_check_wrong_key_names_the_expected_key() -> None:
+def test_check_wrong_key_asks_to_reread_the_source_without_the_expected_key() -> None:
     result = runner.invoke(app, ["ins", "check", "255081416802539"])
     assert result.exit_code == 1
-    assert "la clé attendue est 38" in result.output
     assert "Erreur" in result.output
+    assert "ne correspond pas" in result.output
+    assert "document source" in result.output
+    assert "38" not in result.output.replace("255081416802539", "")
 
 
 def test_check_unknown_oid() -> None:
@@ -64,7 +66,7 @@ def _script() -> Path:
 
 @pytest.mark.parametrize(
     ("matricule", "code", "text"),
-    [("255081416802538", 0, "INS valide"), ("255081416802539", 1, "la clé attendue est 38")],
+    [("255081416802538", 0, "INS valide"), ("255081416802539", 1, "relisez le matricule entier")],
 )
 def test_console_script_acceptance(matricule: str, code: int, text: str) -> None:
     done = subprocess.run(
@@ -116,8 +118,8 @@ def test_encode_warns_on_incoherent_traits(tmp_path: Path) -> None:
         (("--out", "ins.pdf"), "non pris en charge"),
         (("--naissance", "1955-08-03"), "JJ-MM-AAAA"),
         (("--sexe", "I"), "M ou F attendu"),
-        (("--nom", "Louis 14"), "règles de l'INS"),
-        (("--matricule", "255081416802539"), "clé attendue est 38"),
+        (("--nom", "Louis 14"), "caractère « 1 »"),
+        (("--matricule", "255081416802539"), "ne correspond pas"),
     ],
 )
 def test_encode_errors(tmp_path: Path, change: tuple[str, str], fragment: str) -> None:

@@ -55,7 +55,7 @@ def test_svg_has_no_doctype_and_reads_back(tmp_path: Path) -> None:
 
 def test_a_payload_text_is_checked_before_drawing() -> None:
     assert read_image(render_png(encode_payload(DATA))) == DATA
-    with pytest.raises(DataMatrixError, match="clé attendue"):
+    with pytest.raises(DataMatrixError, match="ne correspond pas"):
         render_png(encode_payload(DATA).replace("538S2", "539S2"))
 
 

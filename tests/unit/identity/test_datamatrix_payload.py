@@ -96,7 +96,7 @@ def test_decode_tolerates_a_gs_after_a_full_length_value() -> None:
         (EXPECTED.replace("S5F", ""), "S5 (sexe)"),
         (EXPECTED.replace("S714168", "S7141"), "tronqué"),
         (EXPECTED.replace("S3CLAIRE ANNE", "S3"), "vide"),
-        (EXPECTED.replace("538S2", "539S2"), "clé attendue est 38"),
+        (EXPECTED.replace("538S2", "539S2"), "la clé 39 ne correspond pas"),
         (EXPECTED.replace("1.4.8", "1.4.7"), "OID d'INS inconnu"),
         (EXPECTED.replace("CLAIRE ANNE", "Claire Anne"), "à écrire selon l'INS"),
         (EXPECTED.replace("CLAIRE ANNE", "CLAIRE_ANNE"), "non autorisé"),

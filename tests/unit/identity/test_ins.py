@@ -60,8 +60,22 @@ def test_acceptance_key_38() -> None:
     assert check_ins("255081416802538").matricule == "255081416802538"
     with pytest.raises(InsError) as info:
         check_ins("255081416802539")
-    assert "clé attendue est 38" in info.value.message
+    assert "ne correspond pas" in info.value.message
+    assert "document source" in info.value.message
     assert info.value.field == "matricule"
+
+
+@pytest.mark.parametrize("typed", ["255081416802539", "255081416812538", "155081416802538"])
+def test_a_wrong_key_never_names_the_right_one(typed: str) -> None:
+    """Identity-vigilance: naming the expected key invites "fixing" a mistyped body by
+    changing the key, which records another person's INS."""
+    with pytest.raises(InsError) as info:
+        check_ins(typed)
+    right = f"{nir_key(typed[:13]):02d}"
+    said = f"{info.value.message} {info.value.detail or ''}"
+    assert right not in said.replace(typed, "")
+    assert "clé" in info.value.message
+    assert "relisez le matricule" in info.value.message
 
 
 def test_spaces_and_case_are_normalised() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -75,6 +76,48 @@ def test_bad_traits_are_refused(changes: dict[str, object], field: str) -> None:
     with pytest.raises(TraitsError) as info:
         _traits(**changes)
     assert info.value.field == field
+
+
+def test_names_are_stored_in_nfc_as_typed() -> None:
+    typed = unicodedata.normalize("NFD", "Hélène Françoise")
+    assert typed != "Hélène Françoise"  # e + combining acute, c + combining cedilla
+    traits = _traits(
+        birth_family_name=unicodedata.normalize("NFD", "Lefèvre d’Ornano"),
+        birth_given_names=typed,
+        first_given_name=unicodedata.normalize("NFD", "Hélène"),
+    )
+    assert traits.birth_given_names == "Hélène Françoise"
+    assert traits.first_given_name == "Hélène"
+    assert traits.birth_family_name == "Lefèvre d'Ornano"  # case and accents kept
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "shown"),
+    [
+        ("birth_family_name", "ＤＵＰＯＮＴ", "U+FF24"),  # full-width
+        ("birth_family_name", "Durаnd", "U+0430"),  # Cyrillic а among Latin letters
+        ("birth_given_names", "CLAIRE Αnne", "U+0391"),  # Greek capital alpha
+        ("birth_family_name", "Martin2", "U+0032"),
+        ("birth_family_name", "Martin.", "U+002E"),
+    ],
+)
+def test_look_alike_and_foreign_characters_are_refused_naming_the_field(
+    field: str, typed: str, shown: str
+) -> None:
+    changes: dict[str, object] = {field: typed}
+    if field == "birth_given_names":
+        changes["first_given_name"] = typed.split()[0]
+    with pytest.raises(TraitsError) as info:
+        _traits(**changes)
+    assert info.value.field == field
+    assert shown in info.value.message
+    assert "non autorisé" in info.value.message
+    assert "lettres latines" in info.value.message
+
+
+def test_ins_spelling_does_not_fold_full_width_letters() -> None:
+    with pytest.raises(TraitsError):
+        ins_name("ＤＵＰＯＮＴ")
 
 
 def test_coherent_traits_have_no_discrepancy() -> None:

@@ -35,7 +35,16 @@ from tests.unit.mss.samples import (
     quick_n1,
 )
 
-ROBERT_INS = "148033306309706"  # demo patient robert (n1, vsm examples)
+
+def _patient_ins(kind: str) -> str:
+    """The INS matricule of the patient of the example ``kind`` (it follows the date the
+    demo dataset is built on: the NIR holds the birth year and month)."""
+    matricule = read_document(cda(kind)).patient.ins_matricule
+    assert matricule is not None
+    return matricule
+
+
+ROBERT_INS = _patient_ins("vsm")  # demo patient robert (n1, vsm examples)
 
 
 def compose(*documents: bytes | DocumentToSend, **options: object) -> bytes:
@@ -186,10 +195,12 @@ def test_pdf_copy_of_an_n1_is_its_pdf() -> None:
 
 
 def test_pdf_copy_of_an_n3_is_the_rendered_document() -> None:
-    received = read_message(compose(cda("vac-note"), pdf_copy=True))
+    document = cda("vac-note", patient="lola")
+    received = read_message(compose(document, pdf_copy=True))
     (pdf,) = received.attachments
     assert pdf.data.startswith(b"%PDF-")
-    assert pdf.filename.endswith("_Note_de_vaccination_NOEL_CLAIRE.pdf")
+    header = read_document(document)
+    assert pdf.filename == f"{header.effective_time:%Y%m%d}_Note_de_vaccination_N_DIAYE_LOLA.pdf"
 
 
 def test_extra_attachments_are_kept() -> None:

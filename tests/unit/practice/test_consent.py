@@ -38,6 +38,7 @@ from esante.store import (
     session_factory,
 )
 from esante.trust import AccessMode
+from tests.unit.practice.acting import acting
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 INS = "281042712345695"
@@ -107,7 +108,7 @@ def test_no_answer_means_feeding_allowed_and_consultation_refused(session: Sessi
     check_feeding(session, patient.id)  # opt-out: nothing said, feeding goes on
     acknowledge_notice(session, doctor.id, now=T0)
     with pytest.raises(ConsentRefusedError) as caught:
-        authorize_consultation(session, patient.id, doctor.id, now=T0)
+        authorize_consultation(session, patient.id, actor=acting(doctor), now=T0)
     assert caught.value.message == (
         "Le patient n'a pas consenti à la consultation de son DMP / Mon espace santé."
     )
@@ -122,7 +123,7 @@ def test_opposition_forbids_feeding_and_consultation(session: Session) -> None:
         episode_id=episodes[0].id,
         informed=True,
         consultation_consent=True,
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
         now=T0,
     )
     state = record_consent(
@@ -131,7 +132,7 @@ def test_opposition_forbids_feeding_and_consultation(session: Session) -> None:
         episode_id=episodes[1].id,
         informed=True,
         feeding="opposition",
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
         now=T0 + timedelta(days=30),
     )
     assert (state.opposition, state.feeding_allowed, state.consultation_allowed) == (
@@ -146,7 +147,9 @@ def test_opposition_forbids_feeding_and_consultation(session: Session) -> None:
     )
     assert feeding.value.field == "feeding"
     with pytest.raises(ConsentRefusedError) as consultation:
-        authorize_consultation(session, patient.id, doctor.id, now=T0 + timedelta(days=31))
+        authorize_consultation(
+            session, patient.id, actor=acting(doctor), now=T0 + timedelta(days=31)
+        )
     assert "s'oppose à la consultation" in consultation.value.message
     # one cannot oppose and consent in the same breath
     with pytest.raises(PracticeValidationError) as both:
@@ -156,7 +159,7 @@ def test_opposition_forbids_feeding_and_consultation(session: Session) -> None:
             informed=True,
             feeding="opposition",
             consultation_consent=True,
-            by_practitioner_id=doctor.id,
+            actor=acting(doctor),
         )
     assert both.value.field == "consultation_consent"
     assert isinstance(feeding.value, ConsentError)
@@ -174,7 +177,7 @@ def test_consultation_consent_is_explicit_and_remembered_across_episodes(
         patient.id,
         episode_id=episodes[0].id,
         informed=True,
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
         now=T0,
     )
     assert (first.informed, first.consultation_allowed) == (True, False)
@@ -184,7 +187,7 @@ def test_consultation_consent_is_explicit_and_remembered_across_episodes(
         episode_id=episodes[0].id,
         informed=True,
         consultation_consent=True,
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
         now=T0 + timedelta(minutes=2),
     )
     assert given.consultation_allowed
@@ -194,7 +197,7 @@ def test_consultation_consent_is_explicit_and_remembered_across_episodes(
         patient.id,
         episode_id=episodes[1].id,
         informed=True,
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
         now=T0 + timedelta(days=30),
     )
     assert later.consultation_allowed
@@ -202,7 +205,9 @@ def test_consultation_consent_is_explicit_and_remembered_across_episodes(
     # a third episode where nothing is recorded: the latest decision still rules
     assert episode_consent(session, episodes[2].id) is None
     assert consent_state(session, patient.id).consultation_allowed
-    granted = authorize_consultation(session, patient.id, doctor.id, now=T0 + timedelta(days=60))
+    granted = authorize_consultation(
+        session, patient.id, actor=acting(doctor), now=T0 + timedelta(days=60)
+    )
     assert granted.mode is AccessMode.NORMAL
     assert (granted.without_consent, granted.against_opposition) == (False, False)
     assert granted.access() == Access(AccessMode.NORMAL, None)
@@ -224,12 +229,12 @@ def test_consent_needs_information(session: Session) -> None:
             patient.id,
             informed=False,
             consultation_consent=True,
-            by_practitioner_id=doctor.id,
+            actor=acting(doctor),
         )
     assert caught.value.field == "informed"
     assert "informé" in caught.value.message
     record_consent(
-        session, patient.id, informed=True, consultation_consent=True, by_practitioner_id=doctor.id
+        session, patient.id, informed=True, consultation_consent=True, actor=acting(doctor)
     )
     # a remembered consent is not kept by a decision saying the patient was not informed
     with pytest.raises(PracticeValidationError):
@@ -238,7 +243,7 @@ def test_consent_needs_information(session: Session) -> None:
             patient.id,
             episode_id=episodes[1].id,
             informed=False,
-            by_practitioner_id=doctor.id,
+            actor=acting(doctor),
         )
     assert consent_state(session, patient.id).consultation_allowed
 
@@ -247,26 +252,24 @@ def test_withdrawal_and_lifted_opposition(session: Session) -> None:
     patient, doctor, _ = _world(session)
     acknowledge_notice(session, doctor.id, now=T0)
     record_consent(
-        session, patient.id, informed=True, consultation_consent=True, by_practitioner_id=doctor.id
+        session, patient.id, informed=True, consultation_consent=True, actor=acting(doctor)
     )
     withdrawn = record_consent(
         session,
         patient.id,
         informed=True,
         consultation_consent=False,
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
     )
     assert (withdrawn.consultation_allowed, withdrawn.feeding_allowed) == (False, True)
     with pytest.raises(ConsentRefusedError):
-        authorize_consultation(session, patient.id, doctor.id, now=T0)
+        authorize_consultation(session, patient.id, actor=acting(doctor), now=T0)
     # an opposition erases the consent: lifting it does not bring the consent back
     record_consent(
-        session, patient.id, informed=True, consultation_consent=True, by_practitioner_id=doctor.id
+        session, patient.id, informed=True, consultation_consent=True, actor=acting(doctor)
     )
-    record_consent(
-        session, patient.id, informed=True, feeding="opposition", by_practitioner_id=doctor.id
-    )
-    lifted = record_consent(session, patient.id, informed=True, by_practitioner_id=doctor.id)
+    record_consent(session, patient.id, informed=True, feeding="opposition", actor=acting(doctor))
+    lifted = record_consent(session, patient.id, informed=True, actor=acting(doctor))
     assert (lifted.opposition, lifted.feeding_allowed, lifted.consultation_allowed) == (
         False,
         True,
@@ -283,7 +286,7 @@ def test_consent_changes_are_traced(session: Session) -> None:
         episode_id=episodes[0].id,
         informed=True,
         consultation_consent=True,
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
         by_legal_representative=True,
         note="Consentement recueilli auprès de la mère.",
         now=T0,
@@ -294,7 +297,7 @@ def test_consent_changes_are_traced(session: Session) -> None:
         episode_id=episodes[1].id,
         informed=True,
         feeding="opposition",
-        by_practitioner_id=doctor.id,
+        actor=acting(doctor),
         now=T0 + timedelta(days=30),
     )
     session.commit()
@@ -325,7 +328,7 @@ def test_unqualified_identity_keeps_the_ins_out_of_the_trace(session: Session) -
     patient, doctor, _ = _world(session)
     patient.identity_status = "PROV"
     session.flush()
-    record_consent(session, patient.id, informed=True, by_practitioner_id=doctor.id)
+    record_consent(session, patient.id, informed=True, actor=acting(doctor))
     (record,) = _trace(session, AUDIT_CONSENT_DECISION)
     assert record.patient_ins is None
     assert "ipp=IPP-C1" in (record.detail or "")
@@ -337,13 +340,18 @@ def test_break_glass_needs_a_reason_and_is_traced(session: Session) -> None:
     for reason in (None, "   ", "urgence"):
         with pytest.raises(ConsentRefusedError) as caught:
             authorize_consultation(
-                session, patient.id, doctor.id, mode="bris_de_glace", reason=reason, now=T0
+                session,
+                patient.id,
+                actor=acting(doctor),
+                mode="bris_de_glace",
+                reason=reason,
+                now=T0,
             )
         assert caught.value.field == "reason"
         assert "motif" in caught.value.message
     reason = "Patiente inconsciente aux urgences, recherche de traitements en cours"
     granted = authorize_consultation(
-        session, patient.id, doctor.id, mode="bris_de_glace", reason=reason, now=T0
+        session, patient.id, actor=acting(doctor), mode="bris_de_glace", reason=reason, now=T0
     )
     assert (granted.mode, granted.reason, granted.without_consent) == (
         AccessMode.BRIS_DE_GLACE,
@@ -369,19 +377,19 @@ def test_break_glass_needs_a_reason_and_is_traced(session: Session) -> None:
 def test_break_glass_and_centre_15_override_a_local_opposition(session: Session) -> None:
     patient, doctor, _ = _world(session)
     acknowledge_notice(session, doctor.id, now=T0)
-    record_consent(
-        session, patient.id, informed=True, feeding="opposition", by_practitioner_id=doctor.id
-    )
+    record_consent(session, patient.id, informed=True, feeding="opposition", actor=acting(doctor))
     granted = authorize_consultation(
         session,
         patient.id,
-        doctor.id,
+        actor=acting(doctor),
         mode=AccessMode.BRIS_DE_GLACE,
         reason="Coma, risque vital immédiat, allergies inconnues",
         now=T0,
     )
     assert granted.against_opposition
-    regulation = authorize_consultation(session, patient.id, doctor.id, mode="centre_15", now=T0)
+    regulation = authorize_consultation(
+        session, patient.id, actor=acting(doctor), mode="centre_15", now=T0
+    )
     assert (regulation.mode, regulation.reason) == (AccessMode.CENTRE_15, None)
     assert regulation.access() == Access.regulation_centre()
     records = _trace(session, AUDIT_CONSULTATION_ACCESS)
@@ -396,11 +404,11 @@ def test_refusals_are_traced_and_survive_the_commit(session: Session) -> None:
     patient, doctor, _ = _world(session)
     session.commit()
     with pytest.raises(AccessNoticeRequiredError) as caught:
-        authorize_consultation(session, patient.id, doctor.id, now=T0)
+        authorize_consultation(session, patient.id, actor=acting(doctor), now=T0)
     assert "J'ai compris" in caught.value.message
     acknowledge_notice(session, doctor.id, now=T0)
     with pytest.raises(ConsentRefusedError):
-        authorize_consultation(session, patient.id, doctor.id, now=T0)
+        authorize_consultation(session, patient.id, actor=acting(doctor), now=T0)
     session.commit()  # what the caller does after catching a ConsentError
     session.expire_all()
     records = _trace(session, AUDIT_CONSULTATION_ACCESS)
@@ -433,7 +441,7 @@ def test_bad_inputs(session: Session) -> None:
             patient.id,
             episode_id=elsewhere.id,
             informed=True,
-            by_practitioner_id=doctor.id,
+            actor=acting(doctor),
         )
     assert episode.value.field == "episode_id"
     with pytest.raises(PracticeValidationError) as feeding:
@@ -442,16 +450,16 @@ def test_bad_inputs(session: Session) -> None:
             patient.id,
             informed=True,
             feeding="peut-être",  # type: ignore[arg-type]
-            by_practitioner_id=doctor.id,
+            actor=acting(doctor),
         )
     assert feeding.value.field == "feeding"
     with pytest.raises(PracticeValidationError) as mode:
-        authorize_consultation(session, patient.id, doctor.id, mode="urgence")
+        authorize_consultation(session, patient.id, actor=acting(doctor), mode="urgence")
     assert mode.value.field == "mode"
     with pytest.raises(NotFoundError):
         consent_state(session, 999_999)
     with pytest.raises(NotFoundError):
-        record_consent(session, patient.id, informed=True, by_practitioner_id=999_999)
+        record_consent(session, 999_999, informed=True, actor=acting(doctor))
     assert _trace(session, AUDIT_CONSENT_DECISION) == []
     assert _trace(session, AUDIT_CONSULTATION_ACCESS) == []
 
@@ -464,7 +472,11 @@ def test_refusal_traced_in_its_own_transaction_survives_a_rollback(
     session.commit()
     with pytest.raises(ConsentRefusedError):
         authorize_consultation(
-            session, patient.id, doctor.id, now=T0, refusal_sessions=session_factory(engine)
+            session,
+            patient.id,
+            actor=acting(doctor),
+            now=T0,
+            refusal_sessions=session_factory(engine),
         )
     session.rollback()  # what a web request does with an error it does not handle
     records = _trace(session, AUDIT_CONSULTATION_ACCESS)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from esante.demo import demo_dataset
 from esante.practice import PatientCriteria, load_demo, search_patients
 from esante.store import IdentityStatusChange, Patient, Practitioner, Structure
+from tests.unit.practice.acting import ACTOR
 
 DATASET = demo_dataset(today=date(2026, 3, 15))
 
@@ -35,7 +36,9 @@ def test_loaded_patients_keep_their_identity_and_links(session: Session) -> None
     load_demo(session, DATASET)
     session.commit()
     for demo in DATASET.patients:
-        [patient] = search_patients(session, PatientCriteria(local_id=demo.local_id)).items
+        [patient] = search_patients(
+            session, PatientCriteria(local_id=demo.local_id), actor=ACTOR
+        ).items
         assert patient.identity_status == demo.identity_status
         assert patient.ins_matricule == demo.recorded_ins
         assert patient.birthplace_cog == demo.birthplace_cog
@@ -44,7 +47,7 @@ def test_loaded_patients_keep_their_identity_and_links(session: Session) -> None
             doctor = session.get(Practitioner, patient.medecin_traitant_id)
             assert doctor is not None
             assert doctor.rpps == DATASET.practitioner(demo.medecin_traitant_key).rpps
-    lola = search_patients(session, PatientCriteria(name="lola")).items
+    lola = search_patients(session, PatientCriteria(name="lola"), actor=ACTOR).items
     assert [p.local_id for p in lola] == [DATASET.patient("lola").local_id]
     pharmacist = session.query(Practitioner).filter_by(profession_code="21").one()
     assert pharmacist.structure is not None

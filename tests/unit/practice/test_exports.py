@@ -47,6 +47,7 @@ def test_practice_exports() -> None:
         "load_demo",
         "notice_due",
         "notice_due_at",
+        "read_patient",
         "record_consent",
         "search_patients",
         "search_practitioners",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
 
 import pytest
@@ -22,6 +23,7 @@ from esante.practice import (
 )
 from esante.store import ConflictError, NotFoundError, Patient
 from esante.store.repositories import PatientRepository
+from tests.unit.practice.acting import ACTOR
 
 OID = InsKind.NIR_TEST.oid
 
@@ -56,7 +58,7 @@ def helene(**changes: object) -> NewPatient:
 
 
 def test_create_and_read_a_qualified_patient(session: Session) -> None:
-    created = create_patient(session, helene())
+    created = create_patient(session, helene(), actor=ACTOR)
     session.commit()
     patient = get_patient(session, created.id)
     assert patient.identity_status == "QUAL"
@@ -77,6 +79,7 @@ def test_a_provisional_patient_gets_a_generated_local_id(session: Session) -> No
             sex="m",
             birth_date=date(2020, 1, 2),
         ),
+        actor=ACTOR,
     )
     assert patient.identity_status == "PROV"
     assert patient.local_id.startswith("IPP")
@@ -87,7 +90,7 @@ def test_a_provisional_patient_gets_a_generated_local_id(session: Session) -> No
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"ins_matricule": HELENE_NIR[:-2] + "00"}, "ins_matricule", "clé incorrecte"),
+        ({"ins_matricule": HELENE_NIR[:-2] + "00"}, "ins_matricule", "ne correspond pas"),
         ({"ins_oid": None}, "ins_oid", "OID"),
         ({"insi_reference": None, "identity_status": None}, "insi_reference", "INSi"),
         ({"sex": "M"}, "ins_matricule", "Sexe"),
@@ -95,7 +98,7 @@ def test_a_provisional_patient_gets_a_generated_local_id(session: Session) -> No
         ({"sex": "X"}, "sex", "Sexe"),
         ({"birth_date": date.today() + timedelta(days=1)}, "birth_date", "futur"),
         ({"first_given_name": "Marie"}, "first_given_name", "premier"),
-        ({"birth_family_name": "Lef3vre"}, "birth_family_name", "INS"),
+        ({"birth_family_name": "Lef3vre"}, "birth_family_name", "non autorisé"),
         ({"birth_family_name": "  "}, "birth_family_name", "obligatoire"),
         ({"birthplace_cog": "6938"}, "birthplace_cog", "COG"),
         ({"identity_document": "PC"}, "identity_document", "haut niveau"),
@@ -109,23 +112,49 @@ def test_invalid_patients_are_refused_with_the_field_at_fault(
     session: Session, changes: dict[str, object], field: str, words: str
 ) -> None:
     with pytest.raises(PracticeValidationError) as caught:
-        create_patient(session, helene(**changes))
+        create_patient(session, helene(**changes), actor=ACTOR)
     assert caught.value.field == field
     assert words in caught.value.message
     assert session.query(Patient).count() == 0
 
 
+def test_traits_typed_decomposed_are_stored_composed(session: Session) -> None:
+    decomposed = {
+        "birth_family_name": unicodedata.normalize("NFD", "Lefèvre"),
+        "birth_given_names": unicodedata.normalize("NFD", "Hélène Marie"),
+    }
+    created = create_patient(session, helene(**decomposed), actor=ACTOR)
+    session.commit()
+    session.expire_all()
+    stored = session.get(Patient, created.id)
+    assert stored is not None
+    assert stored.birth_family_name == "Lefèvre"
+    assert stored.birth_given_names == "Hélène Marie"
+    assert stored.first_given_name == "Hélène"
+    assert unicodedata.is_normalized("NFC", stored.birth_given_names)
+
+
+@pytest.mark.parametrize("typed", ["ＬＥＦＥＶＲＥ", "Lefеvre"])  # full-width; Cyrillic е
+def test_look_alike_traits_are_refused(session: Session, typed: str) -> None:
+    with pytest.raises(PracticeValidationError) as caught:
+        create_patient(session, helene(birth_family_name=typed), actor=ACTOR)
+    assert caught.value.field == "birth_family_name"
+    assert "non autorisé" in caught.value.message
+    assert session.query(Patient).count() == 0
+
+
 def test_same_ins_or_same_local_id_is_a_conflict(session: Session) -> None:
-    create_patient(session, helene())
+    create_patient(session, helene(), actor=ACTOR)
     session.commit()
     with pytest.raises(ConflictError) as caught:
-        create_patient(session, helene(local_id="IPP-H2"))
+        create_patient(session, helene(local_id="IPP-H2"), actor=ACTOR)
     assert caught.value.field == "ins_matricule"
     assert "IPP-H1" in caught.value.message  # names the likely duplicate
     with pytest.raises(ConflictError) as caught:
         create_patient(
             session,
             helene(ins_matricule=None, insi_reference=None, identity_status="VALI"),
+            actor=ACTOR,
         )
     assert caught.value.field == "local_id"
 
@@ -156,9 +185,9 @@ def test_minor_with_family_record_book_needs_a_parent_document(session: Session)
         "legal_representatives": [LegalRepresentativeData("MTH", "Martin", "Claire")],
     }
     with pytest.raises(PracticeValidationError) as caught:
-        create_patient(session, NewPatient(**child))  # type: ignore[arg-type]
+        create_patient(session, NewPatient(**child), actor=ACTOR)  # type: ignore[arg-type]
     assert caught.value.field == "identity_document"
-    patient = create_patient(session, NewPatient(**child, guardian_document="CN"))  # type: ignore[arg-type]
+    patient = create_patient(session, NewPatient(**child, guardian_document="CN"), actor=ACTOR)  # type: ignore[arg-type]
     assert patient.identity_status == "VALI"
     assert [r.relationship_code for r in patient.legal_representatives] == ["MTH"]
 
@@ -169,7 +198,7 @@ def test_bad_legal_representative_names_its_index(session: Session) -> None:
         LegalRepresentativeData("FTH", "Martin", " "),
     ]
     with pytest.raises(PracticeValidationError) as caught:
-        create_patient(session, helene(legal_representatives=reps))
+        create_patient(session, helene(legal_representatives=reps), actor=ACTOR)
     assert caught.value.field == "legal_representatives.1.given_name"
 
 
@@ -180,7 +209,7 @@ def _load_search_fixture(session: Session) -> None:
             rpps="10000000009", family_name="Carré", given_name="Hervé", profession_code="10"
         ),
     )
-    create_patient(session, helene(medecin_traitant_id=doctor.id))
+    create_patient(session, helene(medecin_traitant_id=doctor.id), actor=ACTOR)
     create_patient(
         session,
         NewPatient(
@@ -190,6 +219,7 @@ def _load_search_fixture(session: Session) -> None:
             birth_date=date(1964, 12, 23),
             local_id="IPP-JP",
         ),
+        actor=ACTOR,
     )
     create_patient(
         session,
@@ -200,6 +230,7 @@ def _load_search_fixture(session: Session) -> None:
             birth_date=date(2019, 5, 6),
             local_id="IPP-Z",
         ),
+        actor=ACTOR,
     )
     session.commit()
 
@@ -226,7 +257,7 @@ def test_name_search_ignores_accents_case_and_punctuation(
     session: Session, query: str, expected: list[str]
 ) -> None:
     _load_search_fixture(session)
-    page = search_patients(session, PatientCriteria(name=query))
+    page = search_patients(session, PatientCriteria(name=query), actor=ACTOR)
     assert sorted(p.local_id for p in page.items) == expected
     assert page.total == len(expected)
 
@@ -236,7 +267,7 @@ def test_search_by_ins_birth_date_local_id_status_and_doctor(session: Session) -
     spaced = " ".join([HELENE_NIR[:1], HELENE_NIR[1:7], HELENE_NIR[7:]])
 
     def ids(**criteria: object) -> list[str]:
-        page = search_patients(session, PatientCriteria(**criteria))  # type: ignore[arg-type]
+        page = search_patients(session, PatientCriteria(**criteria), actor=ACTOR)  # type: ignore[arg-type]
         return sorted(p.local_id for p in page.items)
 
     assert ids(ins=spaced) == ["IPP-H1"]
@@ -245,17 +276,21 @@ def test_search_by_ins_birth_date_local_id_status_and_doctor(session: Session) -
     assert ids(identity_status="PROV") == ["IPP-JP", "IPP-Z"]
     assert ids(sex="F", name="zoe") == ["IPP-Z"]
     doctor_id = get_patient(
-        session, search_patients(session, PatientCriteria(local_id="IPP-H1")).items[0].id
+        session,
+        search_patients(session, PatientCriteria(local_id="IPP-H1"), actor=ACTOR).items[0].id,
     ).medecin_traitant_id
     assert ids(medecin_traitant_id=doctor_id) == ["IPP-H1"]
-    page = search_patients(session, PatientCriteria(limit=2, offset=1))
+    page = search_patients(session, PatientCriteria(limit=2, offset=1), actor=ACTOR)
     assert (page.total, len(page.items), page.offset) == (3, 2, 1)
 
 
 def test_update_contact_and_used_names_keeps_the_status(session: Session) -> None:
-    patient = create_patient(session, helene())
+    patient = create_patient(session, helene(), actor=ACTOR)
     updated = update_patient(
-        session, patient.id, {"used_family_name": None, "city": "Lyon", "phone": "06 39 98 00 01"}
+        session,
+        patient.id,
+        {"used_family_name": None, "city": "Lyon", "phone": "06 39 98 00 01"},
+        actor=ACTOR,
     )
     assert updated.used_family_name is None
     assert updated.city == "Lyon"
@@ -265,32 +300,36 @@ def test_update_contact_and_used_names_keeps_the_status(session: Session) -> Non
 
 def test_update_unknown_patient_is_not_found(session: Session) -> None:
     with pytest.raises(NotFoundError) as caught:
-        update_patient(session, 4242, {"city": "Lyon"})
+        update_patient(session, 4242, {"city": "Lyon"}, actor=ACTOR)
     assert "4242" in caught.value.message
 
 
 def test_update_local_id_to_one_already_taken_is_a_conflict(session: Session) -> None:
-    create_patient(session, helene())
+    create_patient(session, helene(), actor=ACTOR)
     other = create_patient(
         session,
         NewPatient(birth_family_name="B", birth_given_names="C", sex="F", birth_date=HELENE_BIRTH),
+        actor=ACTOR,
     )
     with pytest.raises(ConflictError) as caught:
-        update_patient(session, other.id, {"local_id": "IPP-H1"})
+        update_patient(session, other.id, {"local_id": "IPP-H1"}, actor=ACTOR)
     assert caught.value.field == "local_id"
     with pytest.raises(PracticeValidationError) as refused:
-        update_patient(session, other.id, {"local_id": None})  # type: ignore[typeddict-item]
+        update_patient(session, other.id, {"local_id": None}, actor=ACTOR)  # type: ignore[typeddict-item]
     assert refused.value.field == "local_id"
 
 
 def test_legal_representatives_are_replaced_by_an_update(session: Session) -> None:
     patient = create_patient(
-        session, helene(legal_representatives=[LegalRepresentativeData("MTH", "A", "B")])
+        session,
+        helene(legal_representatives=[LegalRepresentativeData("MTH", "A", "B")]),
+        actor=ACTOR,
     )
     updated = update_patient(
         session,
         patient.id,
         {"legal_representatives": [LegalRepresentativeData("tuteur", "Durand", "Paul")]},
+        actor=ACTOR,
     )
     session.commit()
     assert [(r.relationship_code, r.family_name) for r in updated.legal_representatives] == [

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from esante.practice import NOTICE_BUTTON_TEXT, NOTICE_TEXT
-from esante.store import AuditRecord, make_engine, session_factory
+from esante.store import AuditRecord, ConsentDecision, Practitioner, make_engine, session_factory
 from esante.trust import AccessMode
 from esante.web.api.schemas.consent import AccessModeName
 from tests.unit.web.test_documents_api import Demo, open_demo
@@ -47,7 +47,6 @@ def test_access_modes_follow_the_trust_vocabulary() -> None:
 
 def test_consent_is_recorded_read_and_checked(demo: Demo) -> None:
     lola = demo.patients["lola"]
-    doctor = demo.practitioners["generaliste"]
     default = demo.client.get(f"/api/patients/{lola}/consent").json()
     assert default["history"] == []
     assert default["state"]["recorded"] is False
@@ -59,7 +58,6 @@ def test_consent_is_recorded_read_and_checked(demo: Demo) -> None:
         json={
             "informed": True,
             "consultation_consent": True,
-            "by_practitioner_id": doctor,
             "by_legal_representative": True,
             "note": "Consentement de la mère",
         },
@@ -76,23 +74,45 @@ def test_consent_is_recorded_read_and_checked(demo: Demo) -> None:
 
     uninformed = demo.client.post(
         f"/api/patients/{lola}/consent",
-        json={"informed": False, "consultation_consent": True, "by_practitioner_id": doctor},
+        json={"informed": False, "consultation_consent": True},
     )
     assert uninformed.status_code == 422
     assert uninformed.json()["field"] == "informed"
     assert uninformed.json()["message"].startswith("Le patient doit être informé")
-    missing = demo.client.post(
-        f"/api/patients/{lola}/consent", json={"informed": True, "by_practitioner_id": 9999}
-    )
+    missing = demo.client.post("/api/patients/9999/consent", json={"informed": True})
     assert missing.status_code == 404
     assert demo.client.get("/api/patients/9999/consent").status_code == 404
     assert len(demo.client.get(f"/api/patients/{lola}/consent").json()["history"]) == 1
 
 
+def test_a_body_naming_another_professional_is_ignored(demo: Demo) -> None:
+    """The decision and its trace name the signed-in professional (the demo GP), not the
+    one the body names (issue 12: never the acting professional from a request body)."""
+    lola = demo.patients["lola"]
+    other = demo.practitioners["sage-femme"]
+    given = demo.client.post(
+        f"/api/patients/{lola}/consent",
+        json={"informed": True, "consultation_consent": True, "by_practitioner_id": other},
+    )
+    assert given.status_code == 201, given.text
+    engine = make_engine(demo.db_url)
+    with session_factory(engine)() as session:
+        decision = session.scalars(select(ConsentDecision)).one()
+        traced = session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "consent_decision")
+        ).one()
+        gp = session.get(Practitioner, demo.practitioners["generaliste"])
+        assert gp is not None
+        gp_id_nat = gp.id_nat_ps
+    engine.dispose()
+    assert decision.recorded_by_id == demo.practitioners["generaliste"] != other
+    assert (traced.actor_id, traced.actor_role, traced.origin) == (gp_id_nat, "10", "127.0.0.1")
+
+
 def test_notice_then_consent_gate_the_access_and_refusals_stay_traced(demo: Demo) -> None:
     lola = demo.patients["lola"]
     doctor = demo.practitioners["generaliste"]
-    ask = {"practitioner_id": doctor}
+    ask: dict[str, str] = {}
 
     no_notice = demo.client.post(f"/api/patients/{lola}/dmp-access", json=ask)
     assert no_notice.status_code == 403
@@ -124,7 +144,7 @@ def test_notice_then_consent_gate_the_access_and_refusals_stay_traced(demo: Demo
 
     demo.client.post(
         f"/api/patients/{lola}/consent",
-        json={"informed": True, "consultation_consent": True, "by_practitioner_id": doctor},
+        json={"informed": True, "consultation_consent": True},
     )
     granted = demo.client.post(f"/api/patients/{lola}/dmp-access", json=ask)
     assert granted.status_code == 200, granted.text
@@ -140,18 +160,14 @@ def test_break_glass_needs_a_reason(demo: Demo) -> None:
     demo.client.post(f"/api/practitioners/{doctor}/dmp-notice")
     url = f"/api/patients/{robert}/dmp-access"
 
-    bare = demo.client.post(url, json={"practitioner_id": doctor, "mode": "bris_de_glace"})
+    bare = demo.client.post(url, json={"mode": "bris_de_glace"})
     assert bare.status_code == 403
     assert bare.json()["code"] == "consent_refused"
     assert bare.json()["field"] == "reason"
-    short = demo.client.post(
-        url, json={"practitioner_id": doctor, "mode": "bris_de_glace", "reason": "urgence"}
-    )
+    short = demo.client.post(url, json={"mode": "bris_de_glace", "reason": "urgence"})
     assert short.status_code == 403
     reason = "Malaise au cabinet, patient inconscient"
-    granted = demo.client.post(
-        url, json={"practitioner_id": doctor, "mode": "bris_de_glace", "reason": reason}
-    )
+    granted = demo.client.post(url, json={"mode": "bris_de_glace", "reason": reason})
     assert granted.status_code == 200, granted.text
     assert granted.json()["reason"] == reason
     assert granted.json()["without_consent"] is True
@@ -160,12 +176,13 @@ def test_break_glass_needs_a_reason(demo: Demo) -> None:
         ("refused", "bris_de_glace"),
         ("success", "bris_de_glace"),
     ]
-    regulation = demo.client.post(url, json={"practitioner_id": doctor, "mode": "centre_15"})
+    regulation = demo.client.post(url, json={"mode": "centre_15"})
     assert regulation.json()["mode"] == "centre_15"
-    wrong = demo.client.post(url, json={"practitioner_id": doctor, "mode": "urgence"})
+    wrong = demo.client.post(url, json={"mode": "urgence"})
     assert wrong.status_code == 422
     assert wrong.json()["field"] == "mode"
-    assert demo.client.post(url, json={"practitioner_id": 9999}).status_code == 404
+    unknown = demo.client.post("/api/patients/9999/dmp-access", json={})
+    assert unknown.status_code == 404
 
 
 def _ipp(demo: Demo) -> str:

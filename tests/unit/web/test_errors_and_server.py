@@ -90,7 +90,7 @@ def test_an_unexpected_exception_is_a_500_that_leaks_nothing(tmp_path: Path) -> 
     def boom() -> None:
         raise RuntimeError("patient DUPONT Jean 1 55 08 75")
 
-    client = AppClient(app, raise_app_exceptions=False)
+    client = AppClient(app, raise_app_exceptions=False, actor=None)  # no schema
     response = client.get("/boom")
     client.close()
     assert response.status_code == 500
@@ -98,6 +98,7 @@ def test_an_unexpected_exception_is_a_500_that_leaks_nothing(tmp_path: Path) -> 
         "message": "Erreur interne du service : l'opération n'a pas abouti.",
         "field": None,
         "detail": "RuntimeError",
+        "request_id": response.headers["X-Request-ID"],
     }
 
 

@@ -27,7 +27,7 @@ def test_health_reports_version_backend_and_revision(client: AppClient, db_url: 
 
 def test_health_is_degraded_on_a_database_never_migrated(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
-    client = open_client(settings)
+    client = open_client(settings, actor=None)  # no schema, no session
     response = client.get("/health")
     client.close()
     assert response.status_code == 503
@@ -37,7 +37,7 @@ def test_health_is_degraded_on_a_database_never_migrated(tmp_path: Path) -> None
 
 def test_health_is_degraded_when_the_database_is_unreachable(tmp_path: Path) -> None:
     url = "postgresql+psycopg://nobody@127.0.0.1:1/nothing?connect_timeout=2"
-    client = open_client(Settings(home=tmp_path, database_url=url))
+    client = open_client(Settings(home=tmp_path, database_url=url), actor=None)
     response = client.get("/health")
     client.close()
     assert response.status_code == 503
@@ -70,7 +70,8 @@ def test_openapi_schema(client: AppClient) -> None:
     assert client.get("/redoc").status_code == 404
 
 
-def test_root_leads_to_the_docs(client: AppClient) -> None:
+def test_root_shows_who_is_signed_in_and_leads_to_the_docs(client: AppClient) -> None:
     response = client.get("/", follow_redirects=False)
-    assert response.status_code == 307
-    assert response.headers["location"] == "/docs"
+    assert response.status_code == 200
+    assert "Paul TESTEUR" in response.text
+    assert 'href="/docs"' in response.text

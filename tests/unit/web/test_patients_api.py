@@ -67,15 +67,22 @@ def test_patch_of_a_strict_trait_downgrades_and_history_says_why(client: AppClie
 def test_identity_evidence_and_downgrade_endpoints(client: AppClient) -> None:
     body = helene(ins_matricule=None, ins_oid=None, insi_reference=None, identity_document=None)
     patient_id = client.post("/api/patients", json=body).json()["id"]
-    answer = client.post(
+    # a typed INSi reference proves nothing: without an INSi call, no INS, no QUAL
+    typed = client.post(
         f"/api/patients/{patient_id}/identity/evidence",
-        json={"ins_matricule": HELENE_NIR, "ins_oid": OID, "insi_reference": "INSI-9"},
+        json={"insi_reference": "n-importe-quoi", "identity_document": "CN"},
+    )
+    assert typed.status_code == 422
+    assert typed.json()["field"] == "insi_reference"
+    assert client.get(f"/api/patients/{patient_id}").json()["identity_status"] == "PROV"
+    answer = client.post(
+        f"/api/patients/{patient_id}/identity/evidence", json={"identity_document": "CN"}
     )
     assert answer.status_code == 200, answer.text
-    assert answer.json()["identity_status"] == "RECUP"
+    assert answer.json()["identity_status"] == "VALI"
     down = client.post(
         f"/api/patients/{patient_id}/identity/downgrade",
-        json={"event": "INSI_NOT_CONFIRMED", "note": "INS remplacée"},
+        json={"event": "DOCUMENT_UNRELIABLE", "note": "pièce douteuse"},
     )
     assert down.json()["identity_status"] == "PROV"
     refused = client.post(
@@ -102,7 +109,7 @@ def test_service_validation_errors_are_422_with_the_field(client: AppClient) -> 
     assert bad_key.status_code == 422
     body = bad_key.json()
     assert body["field"] == "ins_matricule"
-    assert "clé incorrecte" in body["message"]
+    assert "ne correspond pas" in body["message"]
     assert body["detail"]
 
 

@@ -7,14 +7,20 @@
   :func:`build_cs8`, :func:`build_cs9`, :func:`build_cs24` (CSE 2025.01),
   :func:`build_mde` (CSE-MDE 2023.01).
 
+The child health documents (CS8, CS9, CS24, CSE-MDE, the exam reports) are refused for
+a patient outside their age window (:mod:`esante.cda.build.ages`,
+:func:`document_age_window`).
+
 Every build returns a :class:`BuiltDocument` with a fresh uniqueId (unless one is given).
 """
 
+from esante.cda.build.ages import AgeWindow
 from esante.cda.build.child_exam import (
     ChildExam,
     build_child_exam,
     child_exam,
     child_exams,
+    document_age_window,
     exam_for_age,
 )
 from esante.cda.build.cse import (
@@ -31,6 +37,7 @@ from esante.cda.build.vac_note import VacNoteContent, build_vac_note
 from esante.cda.build.vsm import VsmContent, build_vsm
 
 __all__ = [
+    "AgeWindow",
     "BuiltDocument",
     "ChildExam",
     "Cs8Content",
@@ -50,6 +57,7 @@ __all__ = [
     "build_vsm",
     "child_exam",
     "child_exams",
+    "document_age_window",
     "exam_for_age",
     "n1_html",
     "new_document_id",

@@ -5,6 +5,11 @@ Since 2025 the child has 20 compulsory health examinations (8 days, 2nd week, mo
 and each exam's themes are facts in ``data/child_exams.json``. The report is a PDF/A
 (see :mod:`esante.cda.build.pdf`) whose title names the exam and whose body is a
 questionnaire: measurements, then one row per theme with the clinician's answer.
+
+Each exam has its age window (``window`` in the data, :mod:`esante.cda.build.ages`): the
+report of an exam, and the certificate CS8 / CS9 / CS24 established at it, are refused for
+a child outside it. :func:`document_age_window` gives the window of a CI-SIS model
+(``CSE-CS9``, ``CSE-MDE``...) to whoever checks a received document.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+from esante.cda.build.ages import AgeWindow, age_text, require_age
 from esante.cda.build.document import BuiltDocument
+from esante.cda.build.mde import AGE_WINDOW as MDE_AGE_WINDOW
 from esante.cda.build.pdf import TextSection, build_n1_report
 from esante.cda.errors import CdaBuildError
 from esante.cda.model import DocumentHeader, InstanceId
@@ -26,7 +33,7 @@ TYPE_CODE_VALUE = "59283-2"
 
 @dataclass(frozen=True)
 class ChildExam:
-    """One of the 20 compulsory exams: id (``m9``), French title, age, themes."""
+    """One of the 20 compulsory exams: id (``m9``), French title, age, window, themes."""
 
     id: str
     title: str
@@ -34,6 +41,7 @@ class ChildExam:
     target_days: int
     certificate: str | None
     themes: tuple[str, ...]
+    window: AgeWindow
 
 
 @lru_cache(maxsize=1)
@@ -49,6 +57,7 @@ def _load() -> tuple[ChildExam, ...]:
             target_days=int(e["target_days"]),
             certificate=e["certificate"],
             themes=tuple(e["themes"]),
+            window=AgeWindow(*e["window"]),
         )
         for e in raw["exams"]
     )
@@ -76,9 +85,43 @@ def child_exam(exam_id: str) -> ChildExam:
 
 
 def exam_for_age(birth_date: date, on: date) -> ChildExam:
-    """The compulsory exam whose target age is closest to the child's age on ``on``."""
+    """The exam made at the child's age on ``on`` (closest target age among those whose
+    window holds it). Raises :class:`CdaBuildError` when no compulsory exam is made then.
+    """
     days = (on - birth_date).days
-    return min(_load(), key=lambda e: abs(e.target_days - days))
+    candidates = [e for e in _load() if e.window.contains(birth_date, on)]
+    if not candidates:
+        raise CdaBuildError(
+            "Aucun des 20 examens obligatoires de l'enfant n'a lieu à l'âge de ce patient "
+            f"({age_text(birth_date, on) if days >= 0 else 'pas encore né'} le {on:%d/%m/%Y}).",
+            detail=f"no exam window holds birth date {birth_date.isoformat()} on {on.isoformat()}",
+            field="patient",
+        )
+    return min(candidates, key=lambda e: abs(e.target_days - days))
+
+
+def certificate_exam(certificate: str) -> ChildExam:
+    """The exam at which health certificate ``certificate`` (``CS8``, ``CS9``, ``CS24``) is made."""
+    for exam in _load():
+        if exam.certificate == certificate:
+            return exam
+    raise KeyError(certificate)
+
+
+def document_age_window(model: str) -> AgeWindow | None:
+    """The ages a document of CI-SIS ``model`` is written at, None when it has no such rule.
+
+    ``CSE-CS8`` / ``CSE-CS9`` / ``CSE-CS24``: the window of the exam the certificate is
+    made at; ``CSE-MDE``: a minor (:data:`esante.cda.build.mde.AGE_WINDOW`).
+    """
+    if model == "CSE-MDE":
+        return MDE_AGE_WINDOW
+    if model.startswith("CSE-CS"):
+        try:
+            return certificate_exam(model.removeprefix("CSE-")).window
+        except KeyError:
+            return None
+    return None
 
 
 def build_child_exam(
@@ -95,6 +138,12 @@ def build_child_exam(
             detail=f"type_code {header.type_code.code!r} != {TYPE_CODE_VALUE!r}",
             field="type_code",
         )
+    require_age(
+        f"Le compte rendu de l'{exam.title[0].lower()}{exam.title[1:]}",
+        exam.window,
+        header.patient.birth_date,
+        header.service_event.start.date(),
+    )
     intro = TextSection(
         "Examen obligatoire",
         (

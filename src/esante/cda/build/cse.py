@@ -15,6 +15,11 @@ CT 11429006 "consultation". The CSE schematrons require, among others:
   date; past illnesses with domestic accidents (MED-186 / MED-185, causes as CAUS) and
   prematurity (MED-183, CS24); vital signs; psychomotor development with MED-1274.
 
+A certificate is made at the exam of its age (``window`` of the exam in
+``data/child_exams.json``: CS8 in the 8 days after birth, CS9 from 8 to before 10 months,
+CS24 from 23 to before 26 months): one about a patient of another age on the serviceEvent
+date is refused with a French :class:`CdaBuildError`.
+
 This module writes the structure; what is observed is the caller's (see
 :mod:`esante.cda.examples.certificates` for a complete example of each).
 """
@@ -27,6 +32,8 @@ from datetime import date, datetime
 
 from esante.cda import vocabulary as v
 from esante.cda.build._xml import Element, add_code, new_uuid, sub
+from esante.cda.build.ages import require_age
+from esante.cda.build.child_exam import certificate_exam
 from esante.cda.build.document import BuiltDocument, finish, start_document, structured_body
 from esante.cda.build.entries import allergy_concern, problem_concern, procedure_entry
 from esante.cda.build.mde import CONSULTATION, TEMPLATE_CSE, vital_signs_section
@@ -309,6 +316,16 @@ def _immunizations_section(
         immunization_entry(section, immunization, ref)
 
 
+def _require_age(header: DocumentHeader, which: str) -> None:
+    """Refuse a certificate about a child outside the window of its exam."""
+    require_age(
+        f"Le certificat de santé {which}",
+        certificate_exam(which).window,
+        header.patient.birth_date,
+        header.service_event.start.date(),
+    )
+
+
 def _start(
     header: DocumentHeader,
     which: str,
@@ -346,6 +363,7 @@ def build_cs8(
     header: DocumentHeader, content: Cs8Content, *, document_id: InstanceId | None = None
 ) -> BuiltDocument:
     """Build a CSE-CS8 2025.01 (the mother must be an informant of the header)."""
+    _require_age(header, "CS8")
     if not any(i.relationship.code == "MTH" for i in header.informants):
         raise CdaBuildError(
             "Le certificat du 8e jour mentionne obligatoirement la mère (informant).",
@@ -430,6 +448,7 @@ def _follow_up(
     which: str,
     document_id: InstanceId | None,
 ) -> BuiltDocument:
+    _require_age(header, which)
     if which == "CS9" and not content.administered:
         raise CdaBuildError(
             "Le certificat du 9e mois comporte la section Traitements administrés : "

@@ -6,6 +6,10 @@ Document type LOINC 29274-8, templateIds IHE medical document, CSE
 vital signs section (FR-Signes-vitaux, ``1.2.250.1.213.1.1.2.75``) holding a vital signs
 organizer: weight in g (LOINC 29463-7), height in cm (8302-2), head circumference in cm
 (8287-5), body mass index in kg/m2 (39156-5).
+
+The measurements are those of the carnet de santé de l'enfant (Code de la santé
+publique, art. L.2132-1), kept for a minor: a CSE-MDE about a patient of 18 or more is
+refused (:data:`AGE_WINDOW`, checked on the serviceEvent date).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from datetime import date, datetime
 
 from esante.cda import vocabulary as v
 from esante.cda.build._xml import Element
+from esante.cda.build.ages import AgeWindow, require_age
 from esante.cda.build.document import BuiltDocument, finish, start_document, structured_body
 from esante.cda.build.narrative import Anchors, Cell, add_section, add_table
 from esante.cda.build.observations import vital_signs_entry
@@ -37,6 +42,8 @@ VITAL_SIGNS_SECTION = (
 )
 VITAL_SIGNS_CODE = Code("8716-3", v.LOINC, "Signes vitaux", "LOINC")
 UNITS = {"29463-7": "g", "8302-2": "cm", "8287-5": "cm", "39156-5": "kg/m2"}
+AGE_WINDOW = AgeWindow("P0D", "P18Y")
+"""A child's measurements are written for a minor (carnet de santé de l'enfant)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,15 @@ def vital_signs_section(
 def build_mde(
     header: DocumentHeader, content: MdeContent, *, document_id: InstanceId | None = None
 ) -> BuiltDocument:
-    """Build a CSE-MDE 2023.01; raises :class:`CdaBuildError` on a unit the volet refuses."""
+    """Build a CSE-MDE 2023.01; raises :class:`CdaBuildError` on a unit the volet refuses
+    or for a patient who is not a minor on the serviceEvent date.
+    """
+    require_age(
+        "Le document « Mesures de l'enfant »",
+        AGE_WINDOW,
+        header.patient.birth_date,
+        header.service_event.start.date(),
+    )
     if not content.measurements:
         raise CdaBuildError(
             "Aucune mesure à transmettre.",

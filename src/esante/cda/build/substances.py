@@ -57,6 +57,8 @@ INITIAL_IMMUNIZATION = Code(
 )
 BOOSTER = Code("BOOSTER", v.HL7_ACT_CODE, "Rappel", "ActSubstanceAdministrationImmunizationCode")
 DOSE_RANK = Code("30973-2", v.LOINC, "Rang de la vaccination", "LOINC")
+NO_PRODUCT = Code("NA", "", "Aucun traitement")
+"""Product of a Medication saying there is no treatment (written ``nullFlavor="NA"``)."""
 
 
 def _number(value: Decimal) -> str:
@@ -72,7 +74,12 @@ def _product(parent: Element, product: Code, anchor: str | None) -> Element:
     for root in PRODUCT_TEMPLATES:
         sub(manufactured, "templateId", root=root)
     material = sub(manufactured, "manufacturedMaterial")
-    if product.code_system == v.ATC:
+    if product.code_system == NO_PRODUCT.code_system:
+        # no product at all ("aucun traitement"): IHE PCC's way, a code without value
+        code = sub(material, "code", nullFlavor="NA")
+        if anchor:
+            sub(sub(code, "originalText"), "reference", value=f"#{anchor}")
+    elif product.code_system == v.ATC:
         # identified by its ATC class only: no code of its own, the class as translation
         code = sub(material, "code")
         if anchor:
@@ -162,7 +169,9 @@ def immunization_entry(section: Element, immunization: Immunization, anchor: str
     for root in IMMUNIZATION_TEMPLATES:
         sub(sbadm, "templateId", root=root)
     sub(sbadm, "id", root=new_uuid())
-    booster = immunization.dose_rank is not None and immunization.dose_rank > 3
+    booster = immunization.booster
+    if booster is None:
+        booster = immunization.dose_rank is not None and immunization.dose_rank > 3
     add_code(sbadm, BOOSTER if booster else INITIAL_IMMUNIZATION)
     add_text_reference(sbadm, anchor)
     sub(sbadm, "statusCode", code="completed")

@@ -3,6 +3,13 @@
 Each example type pairs a default demo patient and author with plausible content and
 the matching builder; every call produces a new document (fresh uniqueId). Types:
 ``n1``, ``vsm``, ``vac-note``, ``cs8``, ``cs9``, ``cs24``, ``mde``, ``cr-examen-enfant``.
+
+The content follows the patient: Robert's documents tell his heart failure, the others'
+a person without notable history; the vaccinations are those the 2025 schedule gives at
+the patient's age (:mod:`.vaccination`). A child health document for a patient of the
+wrong age is refused by its builder (:mod:`esante.cda.build.ages`), a VAC-NOTE for a
+patient with no scheduled vaccination by :func:`.vaccination.vac_note_immunizations`:
+both with a French :class:`CdaBuildError` that the CLI prints as it is.
 """
 
 from __future__ import annotations
@@ -11,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from esante.cda import vocabulary as v
+from esante.cda.build.ages import completed_months
 from esante.cda.build.child_exam import build_child_exam, child_exam, exam_for_age
 from esante.cda.build.cse import build_cs8, build_cs9, build_cs24
 from esante.cda.build.document import BuiltDocument
 from esante.cda.build.mde import CONSULTATION, MdeContent, build_mde
 from esante.cda.build.mde import TYPE_CODE as MDE_TYPE
-from esante.cda.build.pdf import TextSection, build_n1_report
+from esante.cda.build.pdf import build_n1_report
 from esante.cda.build.vac_note import TYPE_CODE as VAC_NOTE_TYPE
 from esante.cda.build.vac_note import VacNoteContent, build_vac_note
 from esante.cda.build.vsm import SERVICE_EVENT as VSM_EVENT
@@ -26,10 +34,11 @@ from esante.cda.errors import CdaBuildError
 from esante.cda.examples import certificates
 from esante.cda.examples.clinical_data import (
     child_measurements,
-    tetanus_booster,
+    consultation_sections,
     vsm_content,
 )
 from esante.cda.examples.people import example_header, professional
+from esante.cda.examples.vaccination import vac_note_immunizations
 from esante.cda.model import Code
 from esante.demo import DemoDataset, demo_dataset
 
@@ -49,7 +58,7 @@ class ExampleType:
 EXAMPLE_TYPES: tuple[ExampleType, ...] = (
     ExampleType("n1", "Document non structuré (N1, PDF/A)", "robert", "generaliste"),
     ExampleType("vsm", "Volet de synthèse médicale (VSM 2023.01)", "robert", "generaliste"),
-    ExampleType("vac-note", "Note de vaccination (VAC-NOTE 2023.01)", "claire", "generaliste"),
+    ExampleType("vac-note", "Note de vaccination (VAC-NOTE 2023.01)", "lola", "generaliste"),
     ExampleType("cs8", "Certificat de santé du 8e jour (CSE-CS8 2025.01)", "noah", "pediatre"),
     ExampleType("cs9", "Certificat de santé du 9e mois (CSE-CS9 2025.01)", "jade", "pediatre"),
     ExampleType(
@@ -80,28 +89,8 @@ def _n1(
         service_event=N1_TYPE,
         ins=ins,
     )
-    sections = (
-        TextSection(
-            "Motif de consultation",
-            ("Suivi de l'insuffisance cardiaque après hospitalisation.",),
-        ),
-        TextSection(
-            "Examen clinique",
-            rows=(
-                ("Poids", "78 kg (stable)"),
-                ("Pression artérielle", "128/76 mmHg"),
-                ("Fréquence cardiaque", "68 /min"),
-                ("Œdèmes des membres inférieurs", "absents"),
-            ),
-        ),
-        TextSection(
-            "Conclusion",
-            (
-                "Insuffisance cardiaque stabilisée. Poursuite du traitement. "
-                "Contrôle dans trois mois, plus tôt en cas de prise de poids rapide.",
-            ),
-        ),
-    )
+    person = data.patient(patient)
+    sections = consultation_sections(person, header.effective_time.date())
     return build_n1_report(header, sections)
 
 
@@ -117,7 +106,8 @@ def _vsm(
         service_event=VSM_EVENT,
         ins=ins,
     )
-    return build_vsm(header, vsm_content(header.effective_time.date()))
+    person = data.patient(patient)
+    return build_vsm(header, vsm_content(person, header.effective_time.date()))
 
 
 def _vac_note(
@@ -132,8 +122,14 @@ def _vac_note(
         service_event=VAC_NOTE_TYPE,
         ins=ins,
     )
-    booster = tetanus_booster(header.effective_time.date(), professional(data, author))
-    return build_vac_note(header, VacNoteContent((booster,)))
+    person = data.patient(patient)
+    given = vac_note_immunizations(
+        person.birth_date,
+        header.service_event.start.date(),
+        professional(data, author),
+        first_name=person.first_given_name,
+    )
+    return build_vac_note(header, VacNoteContent(given))
 
 
 def _mde(
@@ -150,7 +146,7 @@ def _mde(
         with_informants=True,
     )
     today = header.effective_time.date()
-    months = certificates.age_in_months(header.patient.birth_date, today)
+    months = completed_months(header.patient.birth_date, today)
     return build_mde(header, MdeContent(child_measurements(today, months), today))
 
 

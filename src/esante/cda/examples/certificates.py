@@ -11,13 +11,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from esante.cda import vocabulary as v
+from esante.cda.build.ages import completed_months
 from esante.cda.build.child_exam import ChildExam
 from esante.cda.build.cse import Cs8Content, FollowUpCertificateContent
 from esante.cda.build.mde import CONSULTATION
 from esante.cda.build.pdf import TextSection
 from esante.cda.clinical import (
     Allergy,
-    Immunization,
     Observation,
     ObservationValue,
     Problem,
@@ -26,11 +26,9 @@ from esante.cda.clinical import (
     Relative,
 )
 from esante.cda.examples.clinical_data import (
-    BCG,
-    HEPATITIS_B,
     child_measurements,
-    infant_immunizations,
     loinc,
+    measure_row,
     vitamin_d,
 )
 from esante.cda.examples.people import (
@@ -39,6 +37,7 @@ from esante.cda.examples.people import (
     phone_uri,
     split_address,
 )
+from esante.cda.examples.vaccination import infant_history, newborn_not_given
 from esante.cda.model import Code, DocumentHeader, PersonName, Telecom
 from esante.demo import DemoDataset, DemoPatient
 
@@ -57,12 +56,6 @@ def ta(code: str, label: str) -> Code:
 
 def sct(code: str, label: str) -> Code:
     return Code(code, v.SNOMED_CT, label, "SNOMED CT")
-
-
-def age_in_months(birth: date, on: date) -> int:
-    """Completed months between ``birth`` and ``on``."""
-    months = (on.year - birth.year) * 12 + on.month - birth.month
-    return months - (1 if on.day < birth.day else 0)
 
 
 def certificate_header(
@@ -271,13 +264,9 @@ def cs8_content(data: DemoDataset, patient: str, header: DocumentHeader) -> Cs8C
             ),
         ),
     ]
-    not_given = tuple(
-        Immunization(vaccine=vaccine, date=birth, dose_rank=1, given=False)
-        for vaccine in (BCG, HEPATITIS_B)
-    )
     return Cs8Content(
         mother=mother,
-        immunizations=not_given,
+        immunizations=newborn_not_given(birth),
         social_history=social,
         pregnancy_history=pregnancy,
         antenatal_tests=antenatal,
@@ -297,7 +286,7 @@ def _follow_up(
 ) -> FollowUpCertificateContent:
     person, mother, father = _mother(data, patient)
     today = header.effective_time.date()
-    months = age_in_months(person.birth_date, today)
+    months = completed_months(person.birth_date, today)
     social = [
         *_parents_social(mother, father),
         _social(
@@ -354,7 +343,7 @@ def _follow_up(
         measurements = measurements[:3]
     allergies: tuple[Allergy, ...] = ()
     return FollowUpCertificateContent(
-        immunizations=infant_immunizations(person.birth_date, today),
+        immunizations=infant_history(person.birth_date, today),
         administered=(vitamin_d(person.birth_date + timedelta(days=7)),),
         social_history=social,
         past_illnesses=illnesses,
@@ -381,16 +370,9 @@ def cs24_content(
 
 def child_exam_answers(exam: ChildExam, person: DemoPatient, on: date) -> tuple[TextSection, ...]:
     """The questionnaire of ``exam`` answered for a child developing normally."""
-    months = age_in_months(person.birth_date, on)
-    weight, height, head, bmi = child_measurements(on, months)
+    months = completed_months(person.birth_date, on)
     measures = TextSection(
-        "Mesures",
-        rows=(
-            ("Poids", f"{Decimal(weight.value.value) / 1000:.2f} kg"),
-            ("Taille", str(height.value)),
-            ("Périmètre crânien", str(head.value)),
-            ("Indice de masse corporelle", f"{bmi.value.value} kg/m²"),
-        ),
+        "Mesures", rows=tuple(measure_row(m) for m in child_measurements(on, months))
     )
     themes = TextSection(
         "Points examinés",

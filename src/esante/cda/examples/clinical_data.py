@@ -2,20 +2,30 @@
 
 The codes are the official ones (CIM-10, CCAM, CIS/CIP/ATC, EDQM, SNOMED CT, LOINC) so
 the examples pass the terminology checks of the CI-SIS schematrons; the patients'
-stories are those of the demo cast (Robert, 78, heart failure; Lola, 13 months...).
+stories are those of the demo cast (Robert, 78, heart failure; Lola, 13 months...):
+Robert's documents tell his heart failure, the other patients' a person without notable
+history (a child's with the median measurements of the age, ``data/growth.json``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from importlib import resources
+from itertools import pairwise
+from typing import Any
 
 from esante.cda import vocabulary as v
+from esante.cda.build.ages import completed_months
+from esante.cda.build.pdf import TextSection
+from esante.cda.build.substances import NO_PRODUCT
 from esante.cda.build.vsm import VsmContent
 from esante.cda.clinical import (
     Allergy,
     FamilyHistory,
-    Immunization,
     Measurement,
     Medication,
     Observation,
@@ -24,11 +34,16 @@ from esante.cda.clinical import (
     Quantity,
     Relative,
 )
-from esante.cda.model import Code, HealthProfessional
+from esante.cda.model import Code
+from esante.demo import DemoPatient
 
 
 def cim10(code: str, label: str) -> Code:
     return Code(code, v.CIM10, label, "CIM10")
+
+
+def sct(code: str, label: str) -> Code:
+    return Code(code, v.SNOMED_CT, label, "SNOMED CT")
 
 
 def loinc(code: str, label: str) -> Code:
@@ -36,8 +51,6 @@ def loinc(code: str, label: str) -> Code:
 
 
 ORAL = Code("20053000", v.EDQM, "Voie orale", "EDQM")
-INTRAMUSCULAR = Code("20035000", v.EDQM, "Voie intramusculaire", "EDQM")
-LEFT_DELTOID = Code("16217701000119102", v.SNOMED_CT, "deltoïde gauche", "SNOMED CT")
 DRUG_ALLERGY = Code("416098002", v.SNOMED_CT, "allergie médicamenteuse", "SNOMED CT")
 
 WEIGHT = loinc("29463-7", "Poids")
@@ -46,7 +59,115 @@ HEAD_CIRCUMFERENCE = loinc("8287-5", "Périmètre crânien")
 BMI = loinc("39156-5", "Index de masse corporelle (IMC)")
 
 
-def vsm_content(today: date) -> VsmContent:
+NO_TREATMENT = dataclasses.replace(NO_PRODUCT, display="Aucun traitement au long cours")
+HEART_FAILURE = "robert"
+"""The demo patient whose story is a heart failure (:mod:`esante.demo.cast`)."""
+
+
+def vsm_content(person: DemoPatient, today: date) -> VsmContent:
+    """The medical summary of ``person``: Robert's heart failure, else no notable history."""
+    if person.key == HEART_FAILURE:
+        return heart_failure_vsm(today)
+    return healthy_vsm(person, today)
+
+
+def healthy_vsm(person: DemoPatient, today: date) -> VsmContent:
+    """A person without notable history; an adult's tobacco and alcohol habits."""
+    adult = completed_months(person.birth_date, today) >= 18 * 12
+    lifestyle = (
+        (
+            Observation(loinc("74011-8", "Consommation tabagique"), 0, "Tabac (non-fumeur)"),
+            Observation(
+                loinc("74013-4", "Consommation d'alcool"), 0, "Alcool (verres par semaine)"
+            ),
+        )
+        if adult
+        else ()
+    )
+    none = date(person.birth_date.year, person.birth_date.month, person.birth_date.day)
+    return VsmContent(
+        problems=(Problem(sct("160245001", "absence de problème ou d'incapacité actuels"), none),),
+        history=(
+            Problem(
+                sct("160245001", "absence de problème ou d'incapacité actuels"),
+                none,
+            ),
+        ),
+        procedures=(Procedure(sct("1287745000", "absence d'antécédent d'acte"), None),),
+        treatments=(vitamin_d(person.birth_date + timedelta(days=7)),)
+        if not adult
+        else (Medication(NO_TREATMENT, start=none),),
+        family_history=(
+            FamilyHistory(
+                Relative(Code("FAMMEMB", v.HL7_ROLE_CODE, "Membre de la famille")),
+                Problem(sct("160245001", "absence de problème ou d'incapacité actuels")),
+            ),
+        ),
+        allergies=(
+            Allergy(
+                agent=sct("716186003", "aucune allergie connue"),
+                kind=sct("420134006", "propension à des réactions indésirables"),
+                start=none,
+            ),
+        ),
+        lifestyle=lifestyle,
+        vigilance="Pas d'antécédent notable, pas d'allergie connue, pas de traitement au "
+        "long cours. Vaccinations à jour selon le calendrier des vaccinations.",
+    )
+
+
+def consultation_sections(person: DemoPatient, today: date) -> tuple[TextSection, ...]:
+    """The consultation report of ``person``: Robert's heart failure follow-up, a child's
+    check-up with the median measurements of the age, or an adult's check-up.
+    """
+    if person.key == HEART_FAILURE:
+        return heart_failure_consultation()
+    months = completed_months(person.birth_date, today)
+    if months < 18 * 12:
+        rows = tuple(measure_row(m) for m in child_measurements(today, months))
+        rows += (("Examen clinique", "normal"),)
+        reason = "Consultation de suivi de l'enfant."
+    else:
+        rows = (
+            ("Pression artérielle", "122/76 mmHg"),
+            ("Fréquence cardiaque", "72 /min"),
+            ("Auscultation cardio-pulmonaire", "normale"),
+        )
+        reason = "Consultation de suivi, sans plainte particulière."
+    return (
+        TextSection("Motif de consultation", (reason,)),
+        TextSection("Examen clinique", rows=rows),
+        TextSection("Conclusion", ("Examen normal. Pas de traitement prescrit.",)),
+    )
+
+
+def heart_failure_consultation() -> tuple[TextSection, ...]:
+    """Robert's follow-up of heart failure after his hospital stay."""
+    return (
+        TextSection(
+            "Motif de consultation",
+            ("Suivi de l'insuffisance cardiaque après hospitalisation.",),
+        ),
+        TextSection(
+            "Examen clinique",
+            rows=(
+                ("Poids", "78 kg (stable)"),
+                ("Pression artérielle", "128/76 mmHg"),
+                ("Fréquence cardiaque", "68 /min"),
+                ("Œdèmes des membres inférieurs", "absents"),
+            ),
+        ),
+        TextSection(
+            "Conclusion",
+            (
+                "Insuffisance cardiaque stabilisée. Poursuite du traitement. "
+                "Contrôle dans trois mois, plus tôt en cas de prise de poids rapide.",
+            ),
+        ),
+    )
+
+
+def heart_failure_vsm(today: date) -> VsmContent:
     """Robert's medical summary: heart failure after a myocardial infarction."""
     return VsmContent(
         problems=(
@@ -132,99 +253,70 @@ def vsm_content(today: date) -> VsmContent:
     )
 
 
-def tetanus_booster(day: date, performer: HealthProfessional) -> Immunization:
-    """A tetanus booster with the product's CIS, ATC and CIP codes."""
-    return Immunization(
-        vaccine=Code(
-            "68747507",
-            v.CIS,
-            "VACCIN TETANIQUE PASTEUR, suspension injectable en seringue préremplie. "
-            "Vaccin tétanique adsorbé",
-            "CIS",
-            translations=(
-                Code("J07AM", v.ATC, "vaccins tétaniques", "ATC"),
-                Code(
-                    "3400932857241",
-                    v.CIP,
-                    "VACCIN TETANIQUE PASTEUR, suspension injectable en seringue préremplie. "
-                    "Vaccin tétanique adsorbé 1 seringue(s) préremplie(s) en verre de 0,5 ml",
-                    "CIP",
-                ),
-            ),
-        ),
-        date=day,
-        lot="T4456672",
-        expiry=day.replace(year=day.year + 2),
-        route=INTRAMUSCULAR,
-        site=LEFT_DELTOID,
-        dose_rank=4,
-        performer=performer,
-        comment="Pas de réaction immédiate.",
+@lru_cache(maxsize=1)
+def _growth() -> tuple[int, tuple[tuple[Decimal, ...], ...]]:
+    raw: dict[str, Any] = json.loads(
+        resources.files("esante.cda.examples").joinpath("data/growth.json").read_text("utf-8")
     )
+    medians = tuple(tuple(Decimal(str(x)) for x in row) for row in raw["medians"])
+    return int(raw["head_circumference_until_months"]), medians
+
+
+def _median(months: int) -> tuple[Decimal, Decimal, Decimal]:
+    """Weight (kg), height (cm), head circumference (cm) at ``months``, interpolated."""
+    _, rows = _growth()
+    age = Decimal(max(months, 0))
+    for low, high in pairwise(rows):
+        if low[0] <= age <= high[0]:
+            share = (age - low[0]) / (high[0] - low[0])
+            weight, height, head = (low[i] + (high[i] - low[i]) * share for i in (1, 2, 3))
+            return weight, height, head
+    return rows[-1][1], rows[-1][2], rows[-1][3]
 
 
 def child_measurements(day: date, months: int) -> tuple[Measurement, ...]:
-    """Plausible weight (g), height (cm), head circumference (cm) and BMI at ``months``."""
-    weight_g = 3400 + 700 * min(months, 4) + 350 * max(min(months, 12) - 4, 0)
-    weight_g += 180 * max(months - 12, 0)
-    height_cm = Decimal(50) + Decimal(3) * min(months, 4) + Decimal("1.5") * max(months - 4, 0)
-    height_cm = min(height_cm, Decimal(50) + Decimal("0.6") * months + 25)
-    head_cm = Decimal(35) + Decimal("1.8") * min(months, 4) + Decimal("0.45") * max(months - 4, 0)
-    bmi = Decimal(weight_g) / Decimal(1000) / (height_cm / 100) ** 2
-    return (
-        Measurement(WEIGHT, Quantity(Decimal(weight_g), "g"), day),
-        Measurement(HEIGHT, Quantity(height_cm.quantize(Decimal("0.1")), "cm"), day),
-        Measurement(HEAD_CIRCUMFERENCE, Quantity(head_cm.quantize(Decimal("0.1")), "cm"), day),
-        Measurement(BMI, Quantity(bmi.quantize(Decimal("0.1")), "kg/m2"), day),
-    )
+    """The median weight (g), height (cm), head circumference (cm, under 6 years) and BMI
+    of a child of ``months`` completed months (``data/growth.json``).
+    """
+    weight, height, head = _median(months)
+    weight_g = (weight * 100).quantize(Decimal(1)) * 10  # to 10 g
+    bmi = weight / (height / 100) ** 2
+    measurements = [
+        Measurement(WEIGHT, Quantity(weight_g, "g"), day),
+        Measurement(HEIGHT, Quantity(height.quantize(Decimal("0.1")), "cm"), day),
+    ]
+    if months < _growth()[0]:
+        measurements.append(
+            Measurement(HEAD_CIRCUMFERENCE, Quantity(head.quantize(Decimal("0.1")), "cm"), day)
+        )
+    measurements.append(Measurement(BMI, Quantity(bmi.quantize(Decimal("0.1")), "kg/m2"), day))
+    return tuple(measurements)
+
+
+_MEASURE_LABELS = {
+    "29463-7": "Poids",
+    "8302-2": "Taille",
+    "8287-5": "Périmètre crânien",
+    "39156-5": "Indice de masse corporelle",
+}
+
+
+def measure_row(measurement: Measurement) -> tuple[str, str]:
+    """``("Poids", "9,50 kg")``: a measurement as the report's questionnaire shows it."""
+    value, unit = measurement.value.value, measurement.value.unit
+    if unit == "g":
+        value, unit = value / 1000, "kg"
+    text = f"{value:.2f}" if unit == "kg" else str(value)
+    return _MEASURE_LABELS[
+        measurement.code.code
+    ], f"{text.replace('.', ',')} {unit.replace('kg/m2', 'kg/m²')}"
 
 
 def atc(code: str, label: str) -> Code:
     return Code(code, v.ATC, label, "ATC")
 
 
-# Vaccines by antigen as the CSE value sets (JDV_VaccinCSE8/9/24) name them
-DTP = atc("J07CA01", "diphtérie-poliomyélite-tétanos")
-PERTUSSIS = atc("J07AJ", "vaccins coquelucheux")
-HIB = atc("J07AG", "vaccins de l'Haemophilus influenzae B")
-HEPATITIS_B = atc("J07BC01", "hépatite B, antigène purifié")
-PNEUMOCOCCAL = atc("J07AL", "vaccins pneumococciques")
-MENINGOCOCCAL_B = atc("J07AH09", "méningocoque B, vaccin multicomposant")
-MENINGOCOCCAL_C = atc("J07AH07", "méningocoque C, antigène polysaccharidique purifié conjugué")
-MMR = atc(
-    "J07BD52", "rougeole en association aux oreillons et à la rubéole, virus vivants atténués"
-)
-BCG = atc("J07AN", "vaccins de la tuberculose")
 VITAMIN_D = atc("A11CC05", "colécalciférol")
-HEXAVALENT = (DTP, PERTUSSIS, HIB, HEPATITIS_B)
-
-# (vaccines, age in days, rank) of the infant schedule (calendrier vaccinal 2025)
-INFANT_SCHEDULE = (
-    ((*HEXAVALENT, PNEUMOCOCCAL), 61, 1),
-    ((MENINGOCOCCAL_B,), 91, 1),
-    ((*HEXAVALENT, PNEUMOCOCCAL), 122, 2),
-    ((MENINGOCOCCAL_B,), 152, 2),
-    ((MENINGOCOCCAL_C,), 183, 1),
-    ((*HEXAVALENT, PNEUMOCOCCAL), 335, 3),
-    ((MMR, MENINGOCOCCAL_B, MENINGOCOCCAL_C), 365, 0),
-    ((MMR,), 518, 2),
-)
-
-
-def infant_immunizations(birth: date, on: date) -> tuple[Immunization, ...]:
-    """The vaccines of the infant schedule due before ``on`` (intramuscular, thigh)."""
-    ranks = {MMR: 1, MENINGOCOCCAL_B: 3, MENINGOCOCCAL_C: 2}
-    return tuple(
-        Immunization(
-            vaccine=vaccine,
-            date=birth + timedelta(days=days),
-            route=INTRAMUSCULAR,
-            dose_rank=rank or ranks[vaccine],
-        )
-        for vaccines, days, rank in INFANT_SCHEDULE
-        for vaccine in vaccines
-        if birth + timedelta(days=days) <= on
-    )
 
 
 def vitamin_d(start: date) -> Medication:

@@ -6,7 +6,8 @@ the kit's verdict (checked against an independent run of the kit on every offici
 example: ``tests/integration/cda_validate``). What it adds: the kit used as published
 (case-insensitive includes, value sets resolved inside the read-only kit), compiled
 stylesheets cached on disk and in memory, thread-safe reuse, process pools for batches,
-hostile-input protection, and a typed report::
+hostile-input protection, a local validation server that keeps the compiled kit alive
+between commands (:mod:`._server`, used by ``esante cda validate``), and a typed report::
 
     from esante.cda.validate import validate_document
 
@@ -21,8 +22,15 @@ found through ``ESANTE_CISIS_KIT`` (see :mod:`esante.config`).
 
 from esante.cda.validate._batch import BatchItem, BatchValidator, validate_many
 from esante.cda.validate._report import Finding, Severity, ValidationReport, XsdIssue
+from esante.cda.validate._server import ValidationClient
+from esante.cda.validate._server import connect as connect_validation_server
 from esante.cda.validate._validator import Validator, shared_validator, validate_document
-from esante.cda.validate.errors import CdaValidationError, InvalidDocumentError, KitError
+from esante.cda.validate.errors import (
+    CdaValidationError,
+    InvalidDocumentError,
+    KitError,
+    ServerUnavailableError,
+)
 
 __all__ = [
     "BatchItem",
@@ -31,10 +39,13 @@ __all__ = [
     "Finding",
     "InvalidDocumentError",
     "KitError",
+    "ServerUnavailableError",
     "Severity",
+    "ValidationClient",
     "ValidationReport",
     "Validator",
     "XsdIssue",
+    "connect_validation_server",
     "shared_validator",
     "validate_document",
     "validate_many",

@@ -44,7 +44,13 @@ from saxonche import PySaxonApiError
 from esante.cda.validate._guards import GUARDS_VERSION, add_guards
 from esante.cda.validate._includes import IncludeResolver, PreparedSchematron
 from esante.cda.validate._kit import PIPELINE_STEPS, FileDigests, Kit, pipeline_files
-from esante.cda.validate._saxon import SAXON_LOCK, PerThreadExecutable, parse, processor
+from esante.cda.validate._saxon import (
+    SAXON_LOCK,
+    PerThreadExecutable,
+    give_back_freed_memory,
+    parse,
+    processor,
+)
 from esante.cda.validate._valuesets import bind_value_sets
 from esante.cda.validate.errors import KitError
 
@@ -164,6 +170,7 @@ class SchematronCompiler:
     def _compile_xslt(self, text: str, base_uri: str, base_dir: Path) -> tuple[Any, dict[str, Any]]:
         """The compiled stylesheet and its value-set parameters bound (see ``_valuesets``)."""
         text, _ = self._resolver.fix_resource_paths(text, base_dir)
+        give_back_freed_memory()
         with SAXON_LOCK:
             if self._xslt is None:
                 self._xslt = processor().new_xslt30_processor()

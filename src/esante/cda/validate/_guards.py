@@ -44,6 +44,8 @@ the compiled stylesheet (cached on disk with it) removes that work, in this orde
 7. **Value sets read once** (:func:`_value_sets_as_parameters`): ``doc('….xml')`` and
    ``document($JDV_…)`` become global parameters the compiler binds to documents parsed
    once per process (:mod:`._valuesets`).
+8. **Repeated code compiled once** (:mod:`._shared_code`): identical rule bodies and
+   assertions become named templates, called where they were.
 
 Anything the analysis does not fully understand (unions, ``or``, axes, other namespaces,
 non-literal values, positional predicates, ``#current``, ``xsl:next-match``…) is left as
@@ -61,12 +63,14 @@ from functools import lru_cache
 
 from lxml import etree
 
+from esante.cda.validate._shared_code import share_repeated_code
+
 XSL_NS = "http://www.w3.org/1999/XSL/Transform"
 SVRL_NS = "http://purl.oclc.org/dsdl/svrl"
 HL7_NS = "urn:hl7-org:v3"
 GUARD_KEY = "esante-templateId-root"
 DEPTH_KEY = "esante-clinical-document"
-GUARDS_VERSION = "13"
+GUARDS_VERSION = "14"
 
 _OID_LITERAL = r"""(?:'([^']*)'|"([^"]*)")"""
 _TEMPLATE_ID_ROOT = re.compile(
@@ -930,5 +934,6 @@ def add_guards(xslt: str) -> tuple[str, int]:
     reordered = _check_parents_first(root)
     dispatched = _dispatch_by_parent(root)
     value_sets = _value_sets_as_parameters(root)
-    changes = empty + guarded + pruned + dropped + reordered + dispatched + value_sets
+    shared = share_repeated_code(root)
+    changes = empty + guarded + pruned + dropped + reordered + dispatched + value_sets + shared
     return etree.tostring(root, encoding="unicode"), changes

@@ -113,6 +113,24 @@ class ValidationReport:
             if f.schematron == schematron or f.schematron.rsplit("/", 1)[-1] == schematron
         )
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationReport:
+        """The report :meth:`to_dict` described (derived keys are recomputed)."""
+        return cls(
+            source=data["source"],
+            schematrons=tuple(data["schematrons"]),
+            volets=tuple(data["volets"]),
+            body=data["body"],
+            xsd_errors=tuple(XsdIssue(**item) for item in data["xsd_errors"]),
+            findings=tuple(
+                Finding(**{**item, "severity": Severity(item["severity"])})
+                for item in data["findings"]
+            ),
+            notices=tuple(data["notices"]),
+            duration_ms=float(data["duration_ms"]),
+            timings_ms={str(k): float(v) for k, v in data["timings_ms"].items()},
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (severities as strings, counts and verdict included)."""
         data = asdict(self)

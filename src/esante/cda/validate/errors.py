@@ -6,7 +6,9 @@
      └── CdaError                         (esante.cda.errors)
           └── CdaValidationError          the validation could not be carried out
                ├── KitError               the ANS CI-SIS kit is missing, incomplete or broken
-               └── InvalidDocumentError   the input is not a readable CDA R2 document
+               ├── InvalidDocumentError   the input is not a readable CDA R2 document
+               └── ServerUnavailableError the local validation server cannot answer
+                                          (callers then validate in their own process)
 
 A document that *is* read and checked but does not conform is not an error: it gives a
 :class:`~esante.cda.validate.ValidationReport` whose ``ok`` is false. These exceptions
@@ -33,3 +35,10 @@ class KitError(CdaValidationError):
 
 class InvalidDocumentError(CdaValidationError):
     """The input is not a CDA R2 document esante can read (malformed, hostile, too large)."""
+
+
+class ServerUnavailableError(CdaValidationError):
+    """The local validation server went away or gave an unreadable answer.
+
+    Callers validate in their own process instead (``esante cda validate`` does).
+    """

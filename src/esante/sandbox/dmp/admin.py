@@ -72,8 +72,15 @@ class DmpAdmin:
         birth_date: date | None = None,
         sex: str | None = None,
         attached_to_mes: bool = True,
+        name_prefix: str | None = None,
+        email: str | None = None,
+        mobile_phone: str | None = None,
+        internet_account_open: bool = False,
     ) -> PatientRecord:
         """Open the patient's DMP (a closed one is reopened).
+
+        ``name_prefix`` (civilité), ``email``, ``mobile_phone`` and
+        ``internet_account_open`` are given back in the TD0.2 answer as the DMP does.
 
         Raises :class:`DmpRefusal`: invalid INS (``DMPInvalidRequest``, the message names
         the fault), DMP already open (``DMPAlreadyExists``).
@@ -110,6 +117,10 @@ class DmpAdmin:
         row.birth_date = birth_date
         row.sex = sex
         row.attached_to_mes = attached_to_mes
+        row.name_prefix = name_prefix
+        row.email = email
+        row.mobile_phone = mobile_phone
+        row.internet_account_open = internet_account_open
         return self._commit(row)
 
     def close_dmp(

@@ -1,9 +1,10 @@
 """The DMP's answer codes: error codes with their French texts, authorization statuses.
 
-The facts live in ``data/error_codes.json`` (each with its provenance: the official kit,
-IHE XDS, or esante where the kit documents a refusal without its code); this module
-gives them names. A test checks that the enums and the data file list the same codes,
-so adding a code means adding it in both places.
+The error codes live in the table shared with the DMP client,
+:mod:`esante.xds.dmp_errors` (kind, provenance — the official kit, IHE XDS, or esante
+where the kit documents a refusal without its code —, the DMP's French text, the retry
+class); the authorization statuses and contexts in ``data/error_codes.json``. This module
+gives them names; a test checks that the enum lists only codes of the table.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from esante.xds.dmp_errors import ERRORS as DMP_ERRORS
+from esante.xds.dmp_errors import ErrorKind
 
 
 class DmpErrorCode(StrEnum):
@@ -50,7 +54,7 @@ class DmpErrorCode(StrEnum):
     @property
     def is_xds(self) -> bool:
         """Whether this is an IHE XDS error code (``XDS...``), not a DMP business one."""
-        return bool(_entry(self.value)["kind"] == "xds")
+        return DMP_ERRORS[self.value].kind is ErrorKind.XDS
 
 
 class AuthorizationStatus(StrEnum):
@@ -90,22 +94,27 @@ CLOSURE_ASKED_BY_PATIENT = "FERMETURE_DEMANDE_PATIENT"
 
 def error_message(code: DmpErrorCode) -> str:
     """The French text of ``code``."""
-    return str(_entry(code.value)["message"])
+    return DMP_ERRORS[code.value].dmp_text
 
 
 def error_provenance(code: DmpErrorCode) -> str:
     """Where the code comes from: ``kit``, ``ihe`` or ``esante``."""
-    return str(_entry(code.value)["provenance"])
+    return DMP_ERRORS[code.value].provenance
 
 
 def catalogue_data() -> dict[str, Any]:
-    """The raw data file (for tests and documentation tools)."""
-    return _raw()
-
-
-def _entry(code: str) -> dict[str, Any]:
-    entry: dict[str, Any] = _catalogue()["errors"][code]
-    return entry
+    """The data file with the sandbox's error codes from the shared table (for tests and
+    documentation tools)."""
+    errors = [
+        {
+            "code": code.value,
+            "kind": DMP_ERRORS[code.value].kind.value,
+            "provenance": DMP_ERRORS[code.value].provenance,
+            "message": DMP_ERRORS[code.value].dmp_text,
+        }
+        for code in DmpErrorCode
+    ]
+    return {**_raw(), "errors": errors}
 
 
 @cache
@@ -119,7 +128,6 @@ def _raw() -> dict[str, Any]:
 def _catalogue() -> dict[str, dict[str, Any]]:
     raw = _raw()
     return {
-        "errors": {e["code"]: e for e in raw["errors"]},
         "authorization_statuses": {e["code"]: e["label"] for e in raw["authorization_statuses"]},
         "authorization_contexts": {e["code"]: e["text"] for e in raw["authorization_contexts"]},
     }

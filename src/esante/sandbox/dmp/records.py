@@ -242,8 +242,10 @@ class ExistenceStatus:
 
     ``authorization`` is the asker's access authorization; ``treating_physician`` whether
     the asker is the patient's médecin traitant DMP; ``attached_to_mes`` whether the DMP
-    is attached to Mon espace santé. Traits are given for the response message only (the
-    LPS must not display them, RG_0320).
+    is attached to Mon espace santé; ``internet_account_open`` whether the patient's
+    internet account is open (``COMPTE_INTERNET_OUVERT``); the name prefix and the
+    telecoms are given as in the DMP's TD0.2 answer. Traits are given for the response
+    message only (the LPS must not display them, RG_0320).
     """
 
     patient: PatientIns
@@ -259,6 +261,10 @@ class ExistenceStatus:
     given_name: str | None = None
     birth_date: date | None = None
     sex: str | None = None
+    name_prefix: str | None = None
+    email: str | None = None
+    mobile_phone: str | None = None
+    internet_account_open: bool = False
 
 
 class AuthorizationAction(StrEnum):
@@ -326,6 +332,10 @@ class PatientRecord:
     given_name: str | None = None
     birth_date: date | None = None
     sex: str | None = None
+    name_prefix: str | None = None
+    email: str | None = None
+    mobile_phone: str | None = None
+    internet_account_open: bool = False
 
 
 class Outcome(StrEnum):

@@ -96,6 +96,10 @@ class DmpService(Consultation, AttributeChanges):
                 given_name=row.given_name,
                 birth_date=row.birth_date,
                 sex=row.sex,
+                name_prefix=row.name_prefix,
+                email=row.email,
+                mobile_phone=row.mobile_phone,
+                internet_account_open=bool(row.internet_account_open),
             )
 
     def set_authorization(

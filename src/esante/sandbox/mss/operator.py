@@ -9,6 +9,15 @@ and delivering a message (:meth:`~MssOperator.deliver`): a ``Return-Path`` and a
 INBOX, and, when the sender asked for it and the recipient's mailbox acknowledges
 automatically (:meth:`~MssOperator.set_auto_mdn`), the MDN goes into the sender's INBOX.
 
+One receipt per message, from the party that processed it: the operator's automatic
+"processed" MDN stands in for a mailbox with no software behind it (a person reading
+webmail). A mailbox whose software acknowledges by itself (esante's fetch sends its own
+``processed`` or ``processed/Error``) gets none from the operator. The operator knows
+it in two ways, both kept in ``DIR/mss/own-acknowledgements.json`` (one address a
+line of a JSON list, read at each delivery so that a running sandbox sees a change):
+declared (:meth:`~MssOperator.declare_own_acknowledgements`, ``esante mss
+accuses-logiciel``), or learnt — the first MDN a mailbox submits itself declares it.
+
 Everything lives under one directory (``DIR/mss``): ``accounts.json`` (passwords),
 ``certs/`` (mailbox certificates), ``psc-signing.key`` (token key), ``mail/`` (the
 store). Nothing here logs addresses, subjects or credentials.
@@ -17,6 +26,7 @@ store). Nothing here logs addresses, subjects or credentials.
 from __future__ import annotations
 
 import email.policy
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -30,7 +40,7 @@ from pathlib import Path
 from esante.sandbox.mss.certificates import certificate_addresses
 from esante.sandbox.mss.errors import AccessTokenError
 from esante.sandbox.mss.mailboxes import Mailbox, MailboxDirectory, MailboxKind, demo_mailboxes
-from esante.sandbox.mss.mdn import build_mdn, notification_address
+from esante.sandbox.mss.mdn import build_mdn, is_mdn, notification_address
 from esante.sandbox.mss.store import INBOX, MailStore
 from esante.sandbox.mss.tokens import DEFAULT_LIFETIME, AccessTokens
 from esante.trust import KeyPairFiles
@@ -40,6 +50,8 @@ logger = logging.getLogger("esante.sandbox.mss")
 DEFAULT_MAX_MESSAGE_BYTES = 20 * 1024 * 1024
 DEFAULT_HOSTNAME = "mss.esante-sandbox.localhost"
 SIGNING_KEY_FILE = "psc-signing.key"
+OWN_ACKNOWLEDGEMENTS_FILE = "own-acknowledgements.json"
+"""Mailboxes whose software sends its own MDNs (the operator then sends none for them)."""
 PUBLIC_KEY_FILE = "psc-signing.pub.pem"
 
 
@@ -79,6 +91,7 @@ class MssOperator:
         options: OperatorOptions | None = None,
         *,
         public_key: Path | None = None,
+        own_acknowledgements: Path | None = None,
     ):
         self.directory = directory
         self.store = store
@@ -89,6 +102,7 @@ class MssOperator:
         self._auto_mdn_off: set[str] = set()
         self._auto_mdn = self.options.auto_mdn
         self._issued: dict[str, tuple[str, datetime]] = {}
+        self.own_acknowledgements_file = own_acknowledgements
 
     @classmethod
     def prepare(
@@ -108,7 +122,14 @@ class MssOperator:
         tokens = AccessTokens.load_or_create(root / SIGNING_KEY_FILE)
         public_key = root / PUBLIC_KEY_FILE
         public_key.write_bytes(tokens.public_key_pem())
-        operator = cls(directory, MailStore(root / "mail"), tokens, options, public_key=public_key)
+        operator = cls(
+            directory,
+            MailStore(root / "mail"),
+            tokens,
+            options,
+            public_key=public_key,
+            own_acknowledgements=root / OWN_ACKNOWLEDGEMENTS_FILE,
+        )
         for mailbox in directory.mailboxes():
             if mailbox.kind is MailboxKind.PERSONAL:
                 operator.access_token(mailbox.address)
@@ -187,8 +208,22 @@ class MssOperator:
                 self._auto_mdn_off.add(address.lower())
 
     def auto_mdn(self, address: str) -> bool:
+        """Whether the operator acknowledges for ``address`` (see the module docstring)."""
         with self._lock:
-            return self._auto_mdn and address.lower() not in self._auto_mdn_off
+            if not self._auto_mdn or address.lower() in self._auto_mdn_off:
+                return False
+        return address.lower() not in self.own_acknowledgements()
+
+    def own_acknowledgements(self) -> frozenset[str]:
+        """The mailboxes whose software sends its own MDNs (declared or learnt)."""
+        return read_own_acknowledgements(self.own_acknowledgements_file)
+
+    def declare_own_acknowledgements(self, address: str, enabled: bool = True) -> None:
+        """Record that ``address``'s software acknowledges by itself (or no longer)."""
+        if self.own_acknowledgements_file is None:
+            return
+        with self._lock:
+            write_own_acknowledgements(self.own_acknowledgements_file, address, enabled)
 
     # --- delivery ---------------------------------------------------------------------
 
@@ -201,12 +236,17 @@ class MssOperator:
         client_name: str = "localhost",
         client_address: str = "127.0.0.1",
         authenticated: bool = True,
+        null_sender: bool = False,
     ) -> Delivery:
-        """Store ``data`` in each recipient's INBOX, then send the MDNs asked for."""
+        """Store ``data`` in each recipient's INBOX, then send the MDNs asked for.
+
+        ``null_sender``: submitted with ``MAIL FROM:<>`` (a notification): the copies say
+        ``Return-Path: <>`` and nothing is sent back for it.
+        """
         now = datetime.now(UTC)
         queue_id = make_msgid(domain=self.options.hostname)[1:-1].split("@")[0]
         trace = (
-            f"Return-Path: <{sender.address}>\r\n"
+            f"Return-Path: <{'' if null_sender else sender.address}>\r\n"
             f"Received: from {_ascii(client_name)} ([{_ascii(client_address)}])\r\n"
             f"\tby {self.options.hostname} (esante MSSante sandbox) with "
             f"{'ESMTPSA' if authenticated else 'ESMTPS'} id {queue_id};\r\n"
@@ -214,12 +254,14 @@ class MssOperator:
         ).encode("ascii")
         stored = trace + data
         headers = parse_header(data)
+        if is_mdn(headers) and sender.address not in self.own_acknowledgements():
+            self.declare_own_acknowledgements(sender.address)  # its software answers
         uids: dict[str, int] = {}
         for recipient in recipients:
             _, uid = self.store.append(recipient.address, INBOX, stored, internal_date=now)
             uids[recipient.address] = uid
         acknowledged: list[str] = []
-        notify = notification_address(headers, sender.address)
+        notify = None if null_sender else notification_address(headers, sender.address)
         if notify is not None:
             for recipient in recipients:
                 if not self.auto_mdn(recipient.address):
@@ -247,6 +289,18 @@ class MssOperator:
         _, uid = self.store.append(recipient.address, INBOX, trace + data, internal_date=now)
         return uid
 
+    def deliver_report(self, recipient: Mailbox, data: bytes) -> int:
+        """Store a delivery status notification (null reverse-path) in ``recipient``'s
+        INBOX."""
+        now = datetime.now(UTC)
+        trace = (
+            "Return-Path: <>\r\n"
+            f"Received: by {self.options.hostname} (esante MSSante sandbox);\r\n"
+            f"\t{format_datetime(now)}\r\n"
+        ).encode("ascii")
+        _, uid = self.store.append(recipient.address, INBOX, trace + data, internal_date=now)
+        return uid
+
     def inbox(self, address: str) -> list[tuple[int, bytes]]:
         """(UID, bytes) of every message in the INBOX of ``address`` (for tests, admin)."""
         state = self.store.state(address.lower())
@@ -256,3 +310,29 @@ class MssOperator:
 def _ascii(text: str) -> str:
     cleaned = "".join(c for c in text if 32 < ord(c) < 127 and c not in "()[];\\")
     return cleaned[:100] or "unknown"
+
+
+def read_own_acknowledgements(path: Path | None) -> frozenset[str]:
+    """The addresses listed in an ``own-acknowledgements.json`` (empty when absent/bad)."""
+    if path is None:
+        return frozenset()
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()
+    if not isinstance(listed, list):
+        return frozenset()
+    return frozenset(str(a).strip().lower() for a in listed if isinstance(a, str))
+
+
+def write_own_acknowledgements(path: Path, address: str, enabled: bool) -> None:
+    """Add (``enabled``) or remove ``address`` in ``path``, atomically."""
+    current = set(read_own_acknowledgements(path))
+    wanted = address.strip().lower()
+    if enabled:
+        current.add(wanted)
+    else:
+        current.discard(wanted)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(sorted(current), indent=1) + "\n", encoding="utf-8")
+    temporary.replace(path)

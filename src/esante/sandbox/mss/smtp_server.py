@@ -7,10 +7,15 @@ What the sandbox enforces, as an MSSanté operator does:
 * the sender is authenticated either by the TLS client certificate of an application or
   organisational mailbox (nothing more to do; ``AUTH EXTERNAL`` is accepted too) or by
   ``AUTH XOAUTH2`` with a Pro Santé Connect access token for a personal mailbox;
-  ``MAIL FROM`` must be that mailbox (``553`` otherwise), and so must the ``From`` field;
+  ``MAIL FROM`` must be that mailbox (``553`` otherwise) or the null reverse-path
+  ``<>`` of a notification (RFC 8098 §3, RFC 5321 §4.5.5; the delivered copy then says
+  ``Return-Path: <>``), and the ``From`` field must be that mailbox;
 * each recipient must be a mailbox of the sandbox (``550 5.1.1`` with a clear text
   otherwise), at most ``max_recipients`` of them;
-* the message size is bounded (``SIZE`` announced in EHLO, ``552`` beyond it).
+* the message size is bounded (``SIZE`` announced in EHLO, ``552`` beyond it);
+* delivery status notifications (RFC 3461): ``DSN`` announced in EHLO, ``RET``/``ENVID``
+  and ``NOTIFY``/``ORCPT`` accepted (``501`` when malformed); a ``NOTIFY=SUCCESS``
+  recipient's delivery is reported to the sender (:mod:`esante.sandbox.mss.dsn`).
 
 Replies are ASCII (SMTP); the French texts go without accents. The aiosmtpd logger
 (``mail.log``) would log addresses at INFO level: the runtime keeps it at WARNING.
@@ -26,12 +31,14 @@ import contextlib
 import logging
 import socket
 import unicodedata
+import weakref
 from email.message import Message
 from email.utils import formatdate, getaddresses, make_msgid
 from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
 
+from esante.sandbox.mss import dsn
 from esante.sandbox.mss.errors import AccessTokenError
 from esante.sandbox.mss.mailboxes import Mailbox
 from esante.sandbox.mss.operator import MssOperator, parse_header
@@ -42,6 +49,8 @@ IDENT = "esante MSSante sandbox ESMTP"
 MAX_AUTH_LINE = 12288
 AUTH_OK = "235 2.7.0 Authentification reussie"
 AUTH_FAILED = "535 5.7.8 Authentification refusee : identifiants invalides"
+NULL_SENDER = ("<>", "")
+"""How aiosmtpd hands ``MAIL FROM:<>`` to the handler (the first form is kept)."""
 
 
 def _ascii(text: str) -> str:
@@ -82,6 +91,18 @@ class SandboxSmtp(SMTP):
             set_nodelay(transport)
         super().connection_made(transport)
 
+    def _getparams(self, params: Any) -> dict[str, str | bool] | None:
+        """aiosmtpd's parameters, less the RFC 3461 ones (checked here, kept in the
+        command's option list for the handler): aiosmtpd would answer ``555`` to them."""
+        result: dict[str, str | bool] | None = super()._getparams(params)
+        if result is None:
+            return None
+        for name in dsn.DSN_PARAMETERS & set(result):
+            value = result.pop(name)
+            if not dsn.valid_parameter(name, value):
+                return None
+        return result
+
 
 def set_nodelay(transport: asyncio.BaseTransport) -> None:
     """Send each reply at once: multi-line replies otherwise meet Nagle's algorithm and
@@ -108,6 +129,18 @@ class SmtpHandler:
 
     def __init__(self, operator: MssOperator):
         self.operator = operator
+        self._dsn: weakref.WeakKeyDictionary[Envelope, dsn.DsnRequest] = weakref.WeakKeyDictionary()
+
+    async def handle_EHLO(  # noqa: N802
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-DSN", responses[-1]]
 
     # Present only so that aiosmtpd announces the mechanisms; handle_AUTH does the work.
     async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> None:  # noqa: N802
@@ -173,10 +206,19 @@ class SmtpHandler:
                 "530 5.7.0 Authentification requise : certificat de la boite aux lettres "
                 "ou jeton Pro Sante Connect (AUTH XOAUTH2)"
             )
+        if address in NULL_SENDER:
+            envelope.mail_from = NULL_SENDER[0]  # aiosmtpd needs a non-empty value
+            envelope.mail_options.extend(mail_options)
+            return "250 2.1.0 Expediteur nul accepte (notification)"
         if address.lower() != sender.address:
             return "553 5.7.1 L'expediteur doit etre la boite aux lettres authentifiee"
         envelope.mail_from = sender.address
         envelope.mail_options.extend(mail_options)
+        given = dsn.options(mail_options)
+        envid = given.get("ENVID")
+        self._dsn[envelope] = dsn.DsnRequest(
+            ret=given.get("RET"), envid=dsn.xtext_decode(envid) if envid else None
+        )
         return "250 2.1.0 Expediteur accepte"
 
     async def handle_RCPT(  # noqa: N802
@@ -198,6 +240,12 @@ class SmtpHandler:
         if mailbox.address not in envelope.rcpt_tos:
             envelope.rcpt_tos.append(mailbox.address)
         envelope.rcpt_options.extend(rcpt_options)
+        given = dsn.options(rcpt_options)
+        request = self._dsn.setdefault(envelope, dsn.DsnRequest())
+        if "NOTIFY" in given:
+            request.notify[mailbox.address] = tuple(given["NOTIFY"].split(","))
+        if "ORCPT" in given:
+            request.original[mailbox.address] = dsn.xtext_decode(given["ORCPT"])
         return "250 2.1.5 Destinataire accepte"
 
     async def handle_DATA(  # noqa: N802
@@ -205,7 +253,7 @@ class SmtpHandler:
     ) -> str:
         sender = self._identity(session)
         data = envelope.original_content or b""
-        if sender is None or envelope.mail_from != sender.address:
+        if sender is None or envelope.mail_from not in (sender.address, NULL_SENDER[0]):
             return "503 5.5.1 Expediteur non authentifie"
         headers = parse_header(data)
         written = [str(v) for v in headers.get_all("From") or []]
@@ -223,7 +271,21 @@ class SmtpHandler:
             data,
             client_name=session.host_name or "unknown",
             client_address=str(session.peer[0]) if session.peer else "unknown",
+            null_sender=envelope.mail_from == NULL_SENDER[0],
         )
+        request = self._dsn.pop(envelope, None)
+        if request is not None and envelope.mail_from != NULL_SENDER[0]:
+            for recipient in recipients:
+                if request.wants_success(recipient.address):
+                    report = dsn.build_success(
+                        data,
+                        headers,
+                        sender=sender.address,
+                        recipient=recipient.address,
+                        request=request,
+                        reporting_host=self.operator.options.hostname,
+                    )
+                    self.operator.deliver_report(sender, report)
         return f"250 2.0.0 Message accepte ({delivery.queue_id})"
 
     async def handle_exception(self, error: Exception) -> str:

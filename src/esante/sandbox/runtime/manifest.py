@@ -37,14 +37,20 @@ that the directory can be moved or mounted elsewhere::
            "certificate": "mss/certs/secretariat@….pem", "key": "mss/certs/secretariat@….key"},
           {"address": "…@patient.mssante.fr", "kind": "patient", "patient_ins": "…", …}
         ]
-      }
+      },
+      "psc": {"issuer": "http://127.0.0.1:40127/auth/realms/esante-wallet",
+              "discovery_url": "http://127.0.0.1:40127/auth/realms/esante-wallet/.well-kno…",
+              "client_id": "esante", "client_secret": "…"},
+      "insi": {"url": "https://127.0.0.1:40128/insi/ICIR"}
     }
 
-``mes`` and ``mss`` are absent when those services are off; readers of an older file
-without them get ``None``. Mailbox kinds: ``personal`` (SMTP/IMAP with the access token,
-SASL XOAUTH2; IMAP password too), ``organisational`` and ``application`` (TLS client
-certificate; IMAP password too), ``patient`` (IMAP password). The INSi and Pro Santé
-Connect parts will be added as more services join.
+``mes``, ``mss``, ``annuaire``, ``psc`` and ``insi`` are absent when those services are off;
+readers of an older file without them get ``None``. Mailbox kinds: ``personal``
+(SMTP/IMAP with the access token, SASL XOAUTH2; IMAP password too), ``organisational``
+and ``application`` (TLS client certificate; IMAP password too), ``patient`` (IMAP
+password). ``psc`` is the Pro Santé Connect provider (:mod:`esante.sandbox.psc`): its
+issuer, its discovery document and the client registered for esante; ``insi`` the
+endpoint of the INSi teleservice (mutual TLS with the ``pki`` files).
 The database URL and the mailbox passwords and tokens are written as given (the admin CLI
 and the clients use them), so the file is created readable by its owner only (0600), like
 the private keys beside it.
@@ -137,6 +143,23 @@ class DirectoryService:
 
 
 @dataclass(frozen=True)
+class PscService:
+    """The sandbox's Pro Santé Connect: issuer, discovery URL and esante's client."""
+
+    issuer: str
+    discovery_url: str
+    client_id: str
+    client_secret: str
+
+
+@dataclass(frozen=True)
+class InsiService:
+    """The sandbox's INSi teleservice: its endpoint (mutual TLS)."""
+
+    url: str
+
+
+@dataclass(frozen=True)
 class SandboxManifest:
     """The content of ``sandbox.json``, paths resolved against its directory."""
 
@@ -149,6 +172,8 @@ class SandboxManifest:
     mes_url: str | None = None
     mss: MssService | None = None
     annuaire: DirectoryService | None = None
+    psc: PscService | None = None
+    insi: InsiService | None = None
 
     @property
     def path(self) -> Path:
@@ -201,6 +226,15 @@ def write_manifest(manifest: SandboxManifest) -> Path:
             "url": manifest.annuaire.url,
             "api_key": manifest.annuaire.api_key,
         }
+    if manifest.psc is not None:
+        document["psc"] = {
+            "issuer": manifest.psc.issuer,
+            "discovery_url": manifest.psc.discovery_url,
+            "client_id": manifest.psc.client_id,
+            "client_secret": manifest.psc.client_secret,
+        }
+    if manifest.insi is not None:
+        document["insi"] = {"url": manifest.insi.url}
     target = manifest.path
     temporary = target.with_suffix(".json.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -269,6 +303,15 @@ def read_manifest(directory: Path) -> SandboxManifest:
             )
             if "annuaire" in document
             else None,
+            psc=PscService(
+                str(document["psc"]["issuer"]),
+                str(document["psc"]["discovery_url"]),
+                str(document["psc"]["client_id"]),
+                str(document["psc"]["client_secret"]),
+            )
+            if "psc" in document
+            else None,
+            insi=InsiService(str(document["insi"]["url"])) if "insi" in document else None,
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SandboxNotFoundError(

@@ -14,8 +14,20 @@
    submission with STARTTLS and IMAP over TLS (:mod:`~esante.sandbox.runtime.mss_server`),
    its demo mailboxes, their passwords, certificates and access tokens kept in
    ``DIR/mss`` (:mod:`esante.sandbox.mss`);
-5. once a TLS request with the client certificate has been answered, ``DIR/sandbox.json``
+5. Pro Santé Connect (``psc``, :mod:`esante.sandbox.psc`): the OpenID Connect provider
+   of the demo professionals on PSC's realm paths, plain HTTP on loopback (its sign-in
+   pages are opened by a browser), its key and clients kept in ``DIR/psc``;
+6. the INSi teleservice (``insi``, :mod:`esante.sandbox.insi`): SOAP 1.2 over mutual
+   TLS (a client certificate of the sandbox CA required), answering from the demo
+   dataset and its special identities;
+7. once a TLS request with the client certificate has been answered, ``DIR/sandbox.json``
    (:mod:`~esante.sandbox.runtime.manifest`) tells clients where everything is.
+
+One sandbox per directory: ``DIR/sandbox.lock`` (:mod:`~esante.sandbox.runtime.lock`) is
+held from the start to :meth:`RunningSandbox.close`; a second start in the same
+directory is refused with the pid of the one running. Each service listens on the port
+it had at the previous start when that port is free (``DIR/ports.json``,
+:mod:`~esante.sandbox.runtime.ports`), unless a port is given.
 
 :meth:`RunningSandbox.close` stops the servers (requests in progress finish), releases
 the database and removes ``sandbox.json``. :func:`run_sandbox` does all of it in the
@@ -56,14 +68,19 @@ from esante.sandbox.dmp import (
 )
 from esante.sandbox.dmp.http import DmpHttpApp
 from esante.sandbox.dmp.soap import DEFAULT_BASE_PATH, EndpointOptions
+from esante.sandbox.insi import InsiHttpApp
 from esante.sandbox.mss import DEFAULT_MAX_MESSAGE_BYTES, MssOperator, OperatorOptions
+from esante.sandbox.psc import PSC_DIRECTORY, PscServer, start_psc
 from esante.sandbox.runtime.errors import SandboxRuntimeError
+from esante.sandbox.runtime.lock import ProcessLock
 from esante.sandbox.runtime.manifest import (
     ClientPki,
     DirectoryService,
     DmpService,
+    InsiService,
     MssMailboxEntry,
     MssService,
+    PscService,
     SandboxManifest,
     now_utc,
     remove_manifest,
@@ -71,6 +88,7 @@ from esante.sandbox.runtime.manifest import (
 )
 from esante.sandbox.runtime.mes_server import MesServer
 from esante.sandbox.runtime.mss_server import MssServer, mss_tls_context
+from esante.sandbox.runtime.ports import bind_preferred, read_ports, write_ports
 from esante.sandbox.runtime.seeding import SeedReport, seed_demo
 from esante.sandbox.runtime.server import (
     HttpApp,
@@ -88,6 +106,7 @@ logger = logging.getLogger("esante.sandbox")
 PKI_DIRECTORY = "pki"
 DATABASE_FILE = "dmp.db"
 MSS_DIRECTORY = "mss"
+LOCK_FILE = "sandbox.lock"
 
 
 @dataclass(frozen=True)
@@ -112,6 +131,10 @@ class SandboxOptions:
     mss_auto_mdn: bool = True
     annuaire: bool = True
     annuaire_port: int = 0
+    psc: bool = True
+    psc_port: int = 0
+    insi: bool = True
+    insi_port: int = 0
 
     @property
     def effective_database_url(self) -> str:
@@ -161,8 +184,14 @@ class RunningSandbox:
         mes: MesServer | None = None,
         mss: MssServer | None = None,
         annuaire: DirectoryServer | None = None,
+        lock: ProcessLock | None = None,
+        psc: PscServer | None = None,
+        insi: HttpsServer | None = None,
     ):
         self.manifest = manifest
+        self.psc = psc
+        self.insi = insi
+        self.lock = lock
         self.annuaire = annuaire
         self.server = server
         self.engine = engine
@@ -174,7 +203,8 @@ class RunningSandbox:
         self._closed = False
 
     def close(self) -> None:
-        """Stop the services, release the database, remove ``sandbox.json``."""
+        """Stop the services, release the database, remove ``sandbox.json``, then let
+        another sandbox start in the directory."""
         if self._closed:
             return
         self._closed = True
@@ -188,9 +218,15 @@ class RunningSandbox:
                 self.mss.close()
             if self.annuaire is not None:
                 self.annuaire.close()
+            if self.psc is not None:
+                self.psc.close()
+            if self.insi is not None:
+                self.insi.close()
             self.server.close()
         finally:
             self.engine.dispose()
+            if self.lock is not None:
+                self.lock.release()
 
     def __enter__(self) -> RunningSandbox:
         return self
@@ -212,7 +248,8 @@ def start_sandbox(
     ``on_step`` receives a French description of each step (for progress output).
     Raises :class:`~esante.sandbox.runtime.errors.PortUnavailableError`,
     :class:`~esante.sandbox.dmp.SandboxDatabaseError`, :class:`esante.trust.PkiError` or
-    :class:`SandboxRuntimeError` when the server does not answer its readiness check.
+    :class:`SandboxRuntimeError` when the server does not answer its readiness check or
+    when a sandbox already runs in the directory.
     """
 
     def step(text: str) -> None:
@@ -228,16 +265,56 @@ def start_sandbox(
             detail=str(exc),
             field=str(directory),
         ) from exc
+    lock = lock_directory(directory)
+    try:
+        return _start(options, lock, step)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def lock_directory(directory: Path) -> ProcessLock:
+    """Hold ``DIR/sandbox.lock``; raises :class:`SandboxRuntimeError` (French, with the pid)
+    when a sandbox already runs in ``directory``."""
+    lock = ProcessLock(directory / LOCK_FILE)
+    if lock.acquire():
+        return lock
+    pid = lock.holder()
+    who = f" (processus {pid})" if pid else ""
+    raise SandboxRuntimeError(
+        f"Un bac à sable tourne déjà dans {directory}{who}. Utilisez-le (export "
+        f"ESANTE_SANDBOX={directory.resolve()}) ou arrêtez-le d'abord (Ctrl+C dans son "
+        "terminal) ; pour un second bac à sable, choisissez un autre répertoire.",
+        detail=f"{directory / LOCK_FILE} is locked by pid {pid}",
+        field=str(directory),
+    )
+
+
+def _start(
+    options: SandboxOptions, lock: ProcessLock, step: Callable[[str], None]
+) -> RunningSandbox:
+    directory = options.directory
     step("PKI de test")
     pki = ensure_pki(directory)
     step("Base de données du DMP")
     engine = make_engine(options.effective_database_url)
+    remembered = read_ports(directory)
+    ports: dict[str, int] = {}
+
+    def listen(service: str, asked: int) -> socket.socket:
+        sock = bind_preferred(options.host, asked, remembered.get(service))
+        ports[service] = int(sock.getsockname()[1])
+        return sock
+
     sock: socket.socket | None = None
     workers: WorkerPool | None = None
     server: HttpsServer | None = None
     mes: MesServer | None = None
     mss: MssServer | None = None
     annuaire: DirectoryServer | None = None
+    psc: PscServer | None = None
+    insi: HttpsServer | None = None
+    insi_app = InsiHttpApp()
     annuaire_key = ""
     try:
         upgrade(engine)
@@ -253,7 +330,7 @@ def start_sandbox(
                 "For replaying the official DMP messages only."
             )
         step("Service DMP (TLS mutuel)")
-        sock = bind(options.host, options.dmp_port)
+        sock = listen("dmp", options.dmp_port)
         if options.workers > 1:
             workers = WorkerPool(options, sock, options.workers - 1)
         app, server = dmp_server(options, pki, sessions, sock)
@@ -263,20 +340,31 @@ def start_sandbox(
             workers.wait_ready()
         if options.mes:
             step("Page Mon espace santé")
-            mes = MesServer(sessions, bind(options.host, options.mes_port))
+            mes = MesServer(sessions, listen("mes", options.mes_port))
             mes.start()
         if options.mss:
             step("Messagerie MSSanté (SMTP, IMAP)")
-            mss = mss_server(options, pki)
+            mss = mss_server(options, pki, listen)
             mss.start()
         if options.annuaire:
             step("Annuaire Santé (API FHIR)")
             annuaire_key = directory_api_key(directory)
             annuaire = DirectoryServer(
-                bind(options.host, options.annuaire_port), api_key=annuaire_key
+                listen("annuaire", options.annuaire_port), api_key=annuaire_key
             )
             annuaire.start()
+        if options.psc:
+            step("Pro Santé Connect (OpenID Connect)")
+            psc = start_psc(directory / PSC_DIRECTORY, listen("psc", options.psc_port))
+        if options.insi:
+            step("Téléservice INSi (TLS mutuel)")
+            insi = insi_server(options, pki, insi_app, listen("insi", options.insi_port))
+            insi.start()
     except BaseException:
+        if insi is not None:
+            insi.close()
+        if psc is not None:
+            psc.close()
         if annuaire is not None:
             annuaire.close()
         if mss is not None:
@@ -306,12 +394,26 @@ def start_sandbox(
         mes_url=mes.url if mes is not None else None,
         mss=mss_service(mss, pki) if mss is not None else None,
         annuaire=DirectoryService(annuaire.url, annuaire_key) if annuaire else None,
+        psc=psc_service(psc) if psc is not None else None,
+        insi=InsiService(f"{insi.url}{insi_app.path}") if insi is not None else None,
     )
     running = RunningSandbox(
-        manifest, server, engine, app, seeded, workers, mes, mss, annuaire=annuaire
+        manifest,
+        server,
+        engine,
+        app,
+        seeded,
+        workers,
+        mes,
+        mss,
+        annuaire=annuaire,
+        lock=lock,
+        psc=psc,
+        insi=insi,
     )
     try:
         _check_ready(manifest, app.base_path)
+        write_ports(directory, ports)
         write_manifest(manifest)
     except BaseException:
         running.close()
@@ -357,8 +459,14 @@ def dmp_server(
     return app, server
 
 
-def mss_server(options: SandboxOptions, pki: Pki) -> MssServer:
-    """The MSSanté operator (kept in ``DIR/mss``) and its (not yet started) servers."""
+def mss_server(
+    options: SandboxOptions,
+    pki: Pki,
+    listen: Callable[[str, int], socket.socket] | None = None,
+) -> MssServer:
+    """The MSSanté operator (kept in ``DIR/mss``) and its (not yet started) servers;
+    ``listen(service, port)`` binds their sockets (default: :func:`bind`)."""
+    listen = listen or (lambda _service, port: bind(options.host, port))
     operator = MssOperator.prepare(
         options.directory / MSS_DIRECTORY,
         ca=pki.ca,
@@ -366,9 +474,9 @@ def mss_server(options: SandboxOptions, pki: Pki) -> MssServer:
             max_message_bytes=options.mss_max_message_bytes, auto_mdn=options.mss_auto_mdn
         ),
     )
-    smtp_sock = bind(options.host, options.smtp_port)
+    smtp_sock = listen("smtp", options.smtp_port)
     try:
-        imap_sock = bind(options.host, options.imap_port)
+        imap_sock = listen("imap", options.imap_port)
     except BaseException:
         smtp_sock.close()
         raise
@@ -408,6 +516,60 @@ def mss_service(server: MssServer, pki: Pki) -> MssService:
         token_issuer=operator.tokens.issuer,
         token_public_key=operator.public_key,
         mailboxes=tuple(entries),
+    )
+
+
+def insi_http(app: InsiHttpApp) -> HttpApp:
+    """The INSi application behind the HTTPS server (request → wire → answer)."""
+
+    def serve(request: HttpRequest) -> HttpResponse:
+        wire = WireRequest(
+            url=request.path,
+            content_type=request.content_type,
+            body=request.body,
+            headers=request.headers,
+        )
+        path = request.path.split("?", 1)[0]
+        answer = app.handle(request.method, path, wire, request.peer_certificate)
+        return HttpResponse(answer.status_code, answer.content_type, answer.body)
+
+    return serve
+
+
+def insi_server(
+    options: SandboxOptions, pki: Pki, app: InsiHttpApp, sock: socket.socket
+) -> HttpsServer:
+    """The INSi teleservice's (not yet started) HTTPS server on ``sock``: mutual TLS with
+    a client certificate of the sandbox CA."""
+    context = server_ssl_context(
+        TlsConfig(
+            ca_bundle=pki.ca.certificate,
+            certificate=pki.server.certificate,
+            key=pki.server.key,
+        )
+    )
+    return HttpsServer(
+        insi_http(app),
+        context,
+        sock=sock,
+        max_connections=options.max_connections,
+        max_body_bytes=256 * 1024,
+    )
+
+
+def psc_service(server: PscServer) -> PscService:
+    """What ``sandbox.json`` says of Pro Santé Connect (esante's client included)."""
+    client = server.state.esante_client()
+    if client is None:  # registered by PscState.prepare at first start
+        raise SandboxRuntimeError(
+            "Le client esante de Pro Santé Connect est introuvable.",
+            detail=f"no esante client in {server.state.directory}",
+        )
+    return PscService(
+        issuer=server.issuer,
+        discovery_url=server.discovery_url,
+        client_id=client.client_id,
+        client_secret=client.client_secret,
     )
 
 

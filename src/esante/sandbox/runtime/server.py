@@ -16,15 +16,19 @@ callable as the application::
 (``cryptography`` object, parsed once per connection). Limits: request bodies over
 ``max_body_bytes`` get 413 without being read, bodies must announce their length
 (chunked uploads get 411), headers follow :mod:`http.server`'s limits, idle keep-alive
-connections are closed after ``idle_timeout`` seconds. An exception in the application
-becomes a 500 without detail (the type is logged, never the message: it may hold patient
-data). :meth:`HttpsServer.close` stops accepting, lets the requests in progress finish
-(up to ``grace`` seconds) and closes idle connections.
+connections are closed after ``idle_timeout`` seconds, and the request line and headers
+must all arrive within ``head_timeout`` seconds of their first byte — a client trickling
+one header line now and then, each within the idle timeout, is cut off at that deadline
+instead of holding a thread for minutes (the connection is closed without an answer).
+An exception in the application becomes a 500 without detail (the type is logged, never
+the message: it may hold patient data). :meth:`HttpsServer.close` stops accepting, lets
+the requests in progress finish (up to ``grace`` seconds) and closes idle connections.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import socket
 import socketserver
@@ -45,6 +49,8 @@ from esante.sandbox.runtime.errors import PortUnavailableError
 logger = logging.getLogger("esante.sandbox")
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_HEAD_TIMEOUT = 10.0
+"""Seconds for a request line and its headers to arrive, from their first byte."""
 _DRAIN_BYTES = 1024 * 1024
 
 
@@ -103,6 +109,29 @@ def bind(host: str, port: int, *, backlog: int = 128) -> socket.socket:
     return sock
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The connection's bytes; while ``deadline`` (a monotonic time) is set, every read
+    waits at most until then, and one past it raises :class:`TimeoutError`."""
+
+    def __init__(self, connection: socket.socket, idle_timeout: float) -> None:
+        self._connection = connection
+        self._idle = idle_timeout
+        self.deadline: float | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        timeout = self._idle
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("request head not received in time")
+            timeout = min(timeout, remaining)
+        self._connection.settimeout(timeout)
+        return self._connection.recv_into(buffer)
+
+
 class _Handler(BaseHTTPRequestHandler):
     """One connection: TLS handshake, then HTTP/1.1 requests until closed or idle."""
 
@@ -112,6 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: _ThreadingServer
     _peer: x509.Certificate | None
     _headers_buffer: list[bytes]
+    _reader: _DeadlineReader
+    _buffered: io.BufferedReader
 
     def setup(self) -> None:
         connection: ssl.SSLSocket = self.request
@@ -122,6 +153,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._peer = x509.load_der_x509_certificate(der) if der else None
         connection.settimeout(self.server.owner.idle_timeout)
         super().setup()
+        self._reader = _DeadlineReader(connection, self.server.owner.idle_timeout)
+        self._buffered = io.BufferedReader(self._reader)
+        self.rfile = self._buffered
+
+    def handle_one_request(self) -> None:
+        # The next request may be awaited for the idle timeout; from its first byte, the
+        # whole head has head_timeout (the TimeoutError past it is caught by the base
+        # class, which closes the connection). _serve lifts the deadline for the body.
+        self._reader.deadline = None
+        try:
+            if not self._buffered.peek(1):
+                self.close_connection = True
+                return
+        except OSError:  # idle timeout, reset
+            self.close_connection = True
+            return
+        self._reader.deadline = time.monotonic() + self.server.owner.head_timeout
+        super().handle_one_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # paths and addresses only would be safe, but access logs are not needed
@@ -134,6 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         owner = self.server.owner
+        self._reader.deadline = None  # the head is in; the body has the idle timeout
         headers = {k.lower(): v for k, v in self.headers.items()}
         if "chunked" in headers.get("transfer-encoding", "").lower():
             self._reply(_text(411, "Content-Length requis."), close=True)
@@ -260,6 +310,7 @@ class HttpsServer:
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         handshake_timeout: float = 10.0,
         idle_timeout: float = 60.0,
+        head_timeout: float = DEFAULT_HEAD_TIMEOUT,
         grace: float = 10.0,
     ):
         self.app = app
@@ -267,6 +318,7 @@ class HttpsServer:
         self.max_body_bytes = max_body_bytes
         self.handshake_timeout = handshake_timeout
         self.idle_timeout = idle_timeout
+        self.head_timeout = head_timeout
         self.grace = grace
         self.connection_slots = threading.BoundedSemaphore(max_connections)
         self.closing = False

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import APIRouter
 
 from esante.web.api import docs
 from esante.web.api.routes import health, patients, practitioners, structures
 
 
-def api_router() -> APIRouter:
-    """Every API route (health, patients, practitioners, structures, docs)."""
+def api_router(dependencies: Sequence[Any] = ()) -> APIRouter:
+    """Every API route (health, patients, practitioners, structures, docs); all but
+    ``/health`` get ``dependencies`` (the credential check)."""
     router = APIRouter()
     router.include_router(health.router)
-    router.include_router(patients.router)
-    router.include_router(practitioners.router)
-    router.include_router(structures.router)
-    router.include_router(docs.router)
+    guarded = list(dependencies)
+    router.include_router(patients.router, dependencies=guarded)
+    router.include_router(practitioners.router, dependencies=guarded)
+    router.include_router(structures.router, dependencies=guarded)
+    router.include_router(docs.router, dependencies=guarded)
     return router

@@ -14,6 +14,12 @@ rewritten in French with the field at fault; unknown routes and methods too.
 Some refusals also carry a stable ``code`` (:data:`CODE_BY_ERROR`) for a client to act
 on without parsing the message: ``access_notice_required`` tells it to show the DMP
 access notice and retry once it is acknowledged.
+
+Anything else (a bug, a driver error) is answered 500 by
+:func:`unexpected_error_response`, which :class:`~esante.web.request_ids.RequestIdMiddleware`
+calls: the body carries the request id (also in the ``X-Request-ID`` header), the log
+one line with the exception's class and the request id — never its message nor its
+traceback, which may hold patient data.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from esante.demo import DemoError
 from esante.errors import ConfigError, EsanteError
 from esante.identity.errors import IdentityError
 from esante.outbox.errors import OrderStateError, OutboxError
+from esante.practice.access import AccessDeniedError
+from esante.practice.actors import AuthenticationError
 from esante.practice.errors import (
     AccessNoticeRequiredError,
     ConsentError,
@@ -41,6 +49,7 @@ from esante.practice.errors import (
 from esante.safexml import XmlError
 from esante.store.errors import ConflictError, NotFoundError, StoreError
 from esante.web.errors import WebError
+from esante.web.request_ids import current_request_id
 
 logger = logging.getLogger("esante.web")
 
@@ -64,6 +73,8 @@ STATUS_BY_ERROR: dict[type[EsanteError], int] = {
     OrderStateError: 409,
     OutboxError: 409,
     ConsentError: 403,
+    AuthenticationError: 401,
+    AccessDeniedError: 403,
     PracticeValidationError: 422,
     IdentityError: 422,
     CdaError: 422,
@@ -180,10 +191,16 @@ async def _esante_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, EsanteError)
     status = status_for(exc)
     if status >= 500:
-        logger.error("esante error %s (HTTP %d)", type(exc).__name__, status)
+        logger.error(
+            "esante error %s (HTTP %d) serving request %s",
+            type(exc).__name__,
+            status,
+            current_request_id(),
+        )
     return JSONResponse(
         error_body(exc.message, field=exc.field, detail=exc.detail, code=code_for(exc)),
         status_code=status,
+        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
     )
 
 
@@ -220,16 +237,16 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
-    # Log the class only: the exception text may hold patient data.
-    logger.error("unexpected %s while serving a request", type(exc).__name__)
-    return JSONResponse(
-        error_body(
-            "Erreur interne du service : l'opération n'a pas abouti.",
-            detail=type(exc).__name__,
-        ),
-        status_code=500,
+def unexpected_error_response(exc: Exception) -> JSONResponse:
+    """The 500 answer of an error no handler took; logs its class and the request id only
+    (the exception text may hold patient data)."""
+    request_id = current_request_id()
+    logger.error("unexpected %s while serving request %s", type(exc).__name__, request_id)
+    body = error_body(
+        "Erreur interne du service : l'opération n'a pas abouti.", detail=type(exc).__name__
     )
+    body["request_id"] = request_id
+    return JSONResponse(body, status_code=500)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -237,4 +254,3 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(EsanteError, _esante_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected_error)

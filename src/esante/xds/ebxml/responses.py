@@ -129,6 +129,9 @@ def query_response_to_xml(
         associations=response.associations,
         new_id=new_id,
     )
+    for extrinsic in object_list.iterfind(rim("ExtrinsicObject")):
+        # a registry's stored entries are not opaque (ebRIM 3.0 §4.3; the DMP's TD3.1 answer)
+        extrinsic.set("isOpaque", "false")
     for reference in response.references:
         etree.SubElement(object_list, rim("ObjectRef"), id=reference)
     etree.cleanup_namespaces(element)

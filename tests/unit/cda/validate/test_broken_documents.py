@@ -180,6 +180,8 @@ def test_ins_with_a_wrong_key_fails_the_dmp_checks(kit_validator: Validator, exa
     rules = [(f.rule, f.message) for f in report.findings if f.kind == "esante"]
     assert (
         "ESANTE-DMP-INS",
-        "INS du patient : Matricule INS : clé incorrecte, la clé attendue "
-        "est 38 (clé saisie : 39). Vérifiez la saisie du numéro.",
+        "INS du patient : Matricule INS : la clé 39 ne correspond pas aux 13 premiers "
+        "caractères. Le numéro a pu être mal saisi : relisez le matricule entier sur son "
+        "document source (carte Vitale, attestation de droits, retour INSi) ; ne corrigez "
+        "pas la clé seule.",
     ) in rules

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import struct
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,11 @@ from tests.unit.cda.validate.kitfiles import synthetic_document
 
 @pytest.fixture
 def env(synthetic_kit: Path, tmp_path: Path) -> dict[str, str]:
-    return {"ESANTE_CISIS_KIT": str(synthetic_kit), "ESANTE_HOME": str(tmp_path / "home")}
+    return {
+        "ESANTE_CISIS_KIT": str(synthetic_kit),
+        "ESANTE_HOME": str(tmp_path / "home"),
+        "ESANTE_NO_VALIDATION_SERVER": "1",  # the server is tested in test_server.py
+    }
 
 
 @pytest.fixture
@@ -70,8 +78,30 @@ def test_worker_processes(env: dict[str, str], files: dict[str, Path]) -> None:
 
 
 def test_missing_kit_is_a_french_error(tmp_path: Path, files: dict[str, Path]) -> None:
-    env = {"ESANTE_CISIS_KIT": str(tmp_path / "absent"), "ESANTE_HOME": str(tmp_path)}
+    env = {"ESANTE_CISIS_KIT": str(tmp_path / "absent"), "ESANTE_HOME": str(tmp_path / "h")}
     result = CliRunner().invoke(app, ["cda", "validate", str(files["bon.xml"])], env=env)
     assert result.exit_code == 1
     assert "Kit CI-SIS de l'ANS inutilisable" in result.output
     assert "ESANTE_CISIS_KIT" in result.output
+
+
+def test_through_the_validation_server(env: dict[str, str], files: dict[str, Path]) -> None:
+    """Without --no-server, the command starts the local server and gets its verdicts."""
+    env = {**env, "ESANTE_NO_VALIDATION_SERVER": ""}
+    paths = [str(files[n]) for n in ("bon.xml", "mauvais.xml", "hostile.xml")]
+    result = CliRunner().invoke(app, ["cda", "validate", *paths, "--json"], env=env)
+    sockets = list((Path(env["ESANTE_HOME"]) / "run").glob("vs-*.sock"))
+    try:
+        assert result.exit_code == 1, result.output
+        data = json.loads(result.stdout)
+        assert [item["ok"] for item in data] == [True, False, False]
+        assert data[1]["report"]["counts"]["errors"] == 2
+        assert data[2]["file"] == paths[2]
+        assert "DOCTYPE/ENTITY sont refusées" in data[2]["error"]["message"]
+        assert len(sockets) == 1  # the server was used, and is still there for the next one
+    finally:
+        for sock in sockets:  # stop the server this test started
+            with socket.socket(socket.AF_UNIX) as conn:
+                conn.connect(str(sock))
+                creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+            os.kill(struct.unpack("3i", creds)[0], signal.SIGTERM)

@@ -23,13 +23,13 @@ from esante.sandbox.dmp.database import VERSION_TABLE
 
 
 def test_migrations_reach_head_and_match_models(dmp_engine: Engine) -> None:
-    assert current_revision(dmp_engine) == head_revision() == "0002"
+    assert current_revision(dmp_engine) == head_revision() == "0003"
     with dmp_engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
         diff = compare_metadata(context, SandboxBase.metadata)
     assert diff == [], f"models and migrations disagree: {diff}"
     upgrade(dmp_engine)  # idempotent
-    assert current_revision(dmp_engine) == "0002"
+    assert current_revision(dmp_engine) == "0003"
 
 
 def test_own_version_table_and_search_index(dmp_engine: Engine) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from esante.cda.build.ages import completed_months
+from esante.cda.examples.clinical_data import child_measurements, measure_row
+from esante.cda.examples.vaccination import schedule
+from esante.demo import demo_dataset
 from esante.sandbox.mes import SECURITY_HEADERS
 from tests.unit.sandbox.mes.conftest import (
     BDG_ACTOR_NAME,
@@ -24,8 +30,9 @@ def test_the_index_lists_the_patients_with_their_dmp_state(
     assert response.headers["content-type"].startswith("text/html")
     lines = rows(response.text)
     claire = next(r for r in lines if "Claire N'DIAYE" in r)
-    assert "2 92 06 •• ••• ••• 87" in claire
-    assert sandbox.claire.value not in claire  # the INS is shown masked
+    ins = sandbox.claire.value  # sex, birth year and month, then masked, then the key
+    assert f"{ins[0]} {ins[1:3]} {ins[3:5]} •• ••• ••• {ins[13:15]}" in claire
+    assert ins not in claire  # the INS is shown masked
     assert "Ouvert" in claire
     assert "Rattaché" in claire
     robert = next(r for r in lines if "Robert LEROY" in r)
@@ -122,8 +129,10 @@ def test_the_vaccinations_are_compiled_from_the_notes_by_vaccine_and_date(
 ) -> None:
     vaccinations = section(client.get(f"/patients/{sandbox.claire.value}").text, "vaccinations")
     headings = [text(h) for h in vaccinations.split("<h3>")[1:]]
-    assert headings[0].startswith("rougeole, oreillons, rubéole (J07BD52)")
-    assert headings[1].startswith("vaccins tétaniques (J07AM)")
+    # Claire, 26 to 39: the catch-up of the adult's pertussis booster (dTcaP)
+    dtcap = schedule().products["boostrixtetra"]
+    assert headings[0].startswith(f"{dtcap.atc.display} ({dtcap.atc.code})")
+    assert headings[1].startswith("rougeole, oreillons, rubéole (J07BD52)")
     lines = rows(vaccinations)
     mmr = [r for r in lines if "M-M-RVAXPRO" in r]
     assert [r.split(" ")[0] for r in mmr] == ["20/06/1993", "02/03/1994"]  # by date
@@ -131,10 +140,10 @@ def test_the_vaccinations_are_compiled_from_the_notes_by_vaccine_and_date(
     assert "2e dose MMR-B" in mmr[1]
     assert "CIS 60478346" in mmr[0]
     assert not any("01/02/2025" in r for r in lines)  # recorded as not given
-    (tetanus,) = [r for r in lines if "VACCIN TETANIQUE PASTEUR" in r]
-    assert "CIS 68747507" in tetanus
-    assert "4e dose T4456672" in tetanus
-    assert "Voie intramusculaire deltoïde gauche Dr François PERRIN" in tetanus
+    (booster,) = [r for r in lines if f"CIS {dtcap.cis}" in r]
+    assert dtcap.lot in booster
+    assert "dose" not in booster  # an adult's booster: rank unknown, not written
+    assert "Voie intramusculaire deltoïde gauche Dr François PERRIN" in booster
     assert HIDDEN_VACCINE not in vaccinations
 
 
@@ -144,7 +153,12 @@ def test_the_child_page_shows_the_measurements(client: PageClient, sandbox: Sand
     table = rows(section(page, "mesures"))
     assert table[0] == "Date Poids Taille Périmètre crânien IMC"
     assert len(table) == 2
-    assert table[1].endswith("9,18 kg 75,5 cm 46,2 cm 16,1 kg/m²")
+    lola = demo_dataset().patient("lola")
+    day = date.today()
+    shown = [
+        measure_row(m)[1] for m in child_measurements(day, completed_months(lola.birth_date, day))
+    ]
+    assert table[1].endswith(" ".join(shown))
     claire = client.get(f"/patients/{sandbox.claire.value}").text
     assert section(claire, "mesures") == ""
 
@@ -161,7 +175,7 @@ def test_a_visible_cda_opens_rendered(client: PageClient, sandbox: Sandbox) -> N
     assert response.status_code == 200
     visible = text(response.text)
     assert "Note de vaccination" in visible
-    assert "T4456672" in visible
+    assert schedule().products["boostrixtetra"].lot in visible
     assert "Pas de réaction immédiate." in visible
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value

@@ -15,27 +15,33 @@ from esante.cda import (
     read_document,
 )
 from esante.cda import vocabulary as v
+from esante.cda.build.ages import add_period
 from esante.cda.examples import example_document
+from esante.cda.examples.vaccination import due_doses, injection_site
+from esante.demo import demo_dataset
 from esante.sandbox.mes import VaccinationRecord, read_vac_note, vaccination_history
 
 TETANUS_ATC = Code("J07AM", v.ATC, "vaccins tétaniques", "ATC")
 
 
 def test_the_example_note_reads_back_what_was_built() -> None:
-    built = example_document("vac-note")
+    built = example_document("vac-note")  # Lola, 13 months: her 12-month vaccines
     (item,) = read_vac_note(built.xml)
-    assert item.vaccine.code == "68747507"
+    lola = demo_dataset().patient("lola")
+    dose = next(d for d in due_doses(lola.birth_date, item.date) if d.product)
+    assert dose.product is not None
+    assert item.vaccine.code == dose.product.cis
     assert item.vaccine.code_system == v.CIS
-    assert item.vaccine.display is not None
-    assert item.vaccine.display.startswith("VACCIN TETANIQUE PASTEUR")
-    assert {t.code for t in item.vaccine.translations} == {"J07AM", "3400932857241"}
-    assert item.lot == "T4456672"
-    assert item.expiry == item.date.replace(year=item.date.year + 2)
-    assert item.dose_rank == 4
+    assert item.vaccine.display == dose.product.label
+    assert {t.code for t in item.vaccine.translations} == {dose.product.atc.code} | (
+        {dose.product.cip.code} if dose.product.cip else set()
+    )
+    assert item.lot == dose.product.lot
+    assert item.expiry == add_period(item.date, "P14M")
+    assert item.dose_rank == dose.rank
     assert item.route is not None
     assert item.route.display == "Voie intramusculaire"
-    assert item.site is not None
-    assert item.site.display == "deltoïde gauche"
+    assert item.site == injection_site(lola.birth_date, item.date)
     assert item.performer is not None
     assert item.performer.name.display == "Dr François PERRIN"
     assert item.performer.id.extension == "810003986931"

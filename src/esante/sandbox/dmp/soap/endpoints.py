@@ -1,11 +1,12 @@
 """The DMP transactions the sandbox serves: one row per WS-Addressing action.
 
-Services and paths are those of the DMP client (:class:`esante.dmp.DmpEndpoints`):
-``patients``, ``habilitations``, ``registry``, ``repository`` under one base URL
-(``/si-dmp-server/v2/services`` by default, as in the DMP kit's WSDLs). Actions and
-response actions are those of the official messages (DMP kit ``messages/``), which
-prevail over the WSDLs where they differ. A request whose action is not in the row
-of its service's path is answered ``wsa:ActionNotSupported``.
+Services, paths, actions and response actions come from the one table of DMP wire
+facts the client reads too (:mod:`esante.xds.dmp_wire`): ``patients``,
+``habilitations``, ``registry``, ``repository`` under one base URL
+(``/si-dmp-server/v2/services`` by default, as in the DMP kit's WSDLs); actions are those
+of the official messages, which prevail over the WSDLs where they differ. A request
+whose action is not in the row of its service's path is answered
+``wsa:ActionNotSupported``.
 """
 
 from __future__ import annotations
@@ -14,114 +15,69 @@ from typing import Final
 
 from esante.sandbox.dmp.soap import habilitations, hl7v3, registry, repository
 from esante.sandbox.dmp.soap.exchange import Endpoint, Handler
-from esante.xds.transactions import TRANSACTIONS as XDS
+from esante.xds.dmp_wire import DEFAULT_BASE_PATH, WIRE_TRANSACTIONS, DmpService
 
-PATIENTS: Final = "patients"
-HABILITATIONS: Final = "habilitations"
-REGISTRY: Final = "registry"
-REPOSITORY: Final = "repository"
-SERVICES: Final = (PATIENTS, HABILITATIONS, REGISTRY, REPOSITORY)
-DEFAULT_BASE_PATH: Final = "/si-dmp-server/v2/services"
+PATIENTS: Final = DmpService.PATIENTS.value
+HABILITATIONS: Final = DmpService.HABILITATIONS.value
+REGISTRY: Final = DmpService.REGISTRY.value
+REPOSITORY: Final = DmpService.REPOSITORY.value
+SERVICES: Final = tuple(service.value for service in DmpService)
 
-_HL7 = "urn:hl7-org:v3"
-_HAB = "urn:si-dmp-habilitations:HabilitationsEndPoint"
-_PAT = "urn:si-dmp-patients:PatientSpecificEndPoint"
+__all__ = ["BY_ACTION", "DEFAULT_BASE_PATH", "ENDPOINTS", "SERVICES"]
 
 
-def _xds(td: str, label: str, iti: str, service: str, handler: Handler) -> Endpoint:
-    row = XDS[iti]
+def _row(tds: str, label: str, handler: Handler) -> Endpoint:
+    """The endpoint answering the TDs ``tds`` (``"TD0.2 / TD1.3a"``): the wire facts of
+    the first one, which the others share (:func:`esante.xds.dmp_wire.transactions_by_action`)."""
+    first = tds.split(" / ")[0].split("-")[0]
+    row = WIRE_TRANSACTIONS[first]
     return Endpoint(
-        td=td,
+        td=tds,
         label=label,
         action=row.action,
         response_action=row.response_action,
-        service=service,
+        service=row.service.value,
         handler=handler,
         mtom_response=row.mtom_response,
     )
 
 
 ENDPOINTS: Final[tuple[Endpoint, ...]] = (
-    Endpoint(
+    _row(
         "TD0.2 / TD1.3a",
         "Test d'existence / consultation des données administratives",
-        f"{_HL7}:PRPA_IN201307UV02",
-        f"{_HL7}:PRPA_IN201308UV02",
-        PATIENTS,
         hl7v3.get_demographics,
     ),
-    Endpoint(
+    _row(
         "TD1.3b / TD1.4",
         "Modification des données administratives / fermeture du DMP",
-        f"{_HL7}:PRPA_IN201314UV02",
-        f"{_HL7}:PRPA_IN201314ResponseUV02",
-        PATIENTS,
         hl7v3.update_record,
     ),
-    Endpoint(
-        "TD0.5",
-        "Recherche d'un patient sans INS",
-        f"{_HL7}:PRPA_IN201305UV02",
-        f"{_HL7}:PRPA_IN201306UV02",
-        PATIENTS,
-        hl7v3.find_candidates,
-    ),
-    Endpoint(
-        "TD0.4",
-        "Liste des DMP autorisés",
-        f"{_PAT}:patientList",
-        f"{_PAT}:patientListResponse",
-        PATIENTS,
-        habilitations.patient_list,
-    ),
-    Endpoint(
+    _row("TD0.5", "Recherche d'un patient sans INS", hl7v3.find_candidates),
+    _row("TD0.4", "Liste des DMP autorisés", habilitations.patient_list),
+    _row(
         "TD1.5a",
         "Création du compte internet du patient",
-        f"{_PAT}:createPatientAccess",
-        f"{_PAT}:createPatientAccessResponse",
-        PATIENTS,
         habilitations.create_patient_access,
     ),
-    Endpoint(
-        "TD1.5b",
-        "Ajout d'un canal OTP",
-        f"{_PAT}:patientOTPUpdate",
-        f"{_PAT}:patientOTPUpdateResponse",
-        PATIENTS,
-        habilitations.update_patient_otp,
-    ),
-    Endpoint(
+    _row("TD1.5b", "Ajout d'un canal OTP", habilitations.update_patient_otp),
+    _row(
         "TD1.5d",
         "Mise à jour du compte internet du patient",
-        f"{_PAT}:updatePatientAccess",
-        f"{_PAT}:updatePatientAccessResponse",
-        PATIENTS,
         habilitations.update_patient_access,
     ),
-    Endpoint(
-        "TD0.3",
-        "Mise à jour de l'autorisation d'accès",
-        f"{_HAB}:setAuthorization",
-        f"{_HAB}:setAuthorizationResponse",
-        HABILITATIONS,
-        habilitations.set_authorization,
-    ),
-    Endpoint(
+    _row("TD0.3", "Mise à jour de l'autorisation d'accès", habilitations.set_authorization),
+    _row(
         "TD1.6",
         "Liste des professionnels autorisés ou bloqués",
-        f"{_HAB}:listAuthorizationByPatient",
-        f"{_HAB}:listAuthorizationByPatientResponse",
-        HABILITATIONS,
         habilitations.list_authorizations,
     ),
-    _xds("TD2.1", "Alimentation du DMP", "ITI-41", REPOSITORY, repository.provide_and_register),
-    _xds("TD3.2", "Consultation d'un document", "ITI-43", REPOSITORY, repository.retrieve),
-    _xds("TD3.1", "Recherche de documents", "ITI-18", REGISTRY, registry.stored_query),
-    _xds(
+    _row("TD2.1", "Alimentation du DMP", repository.provide_and_register),
+    _row("TD3.2", "Consultation d'un document", repository.retrieve),
+    _row("TD3.1", "Recherche de documents", registry.stored_query),
+    _row(
         "TD3.3a-d",
         "Masquage, visibilité, suppression, archivage",
-        "ITI-57",
-        REGISTRY,
         registry.update_document_set,
     ),
 )

@@ -53,6 +53,9 @@ MESSAGE_ID_ROOT = "1.2.250.1.213.4.1.1.1.1"
 INTERACTION_ROOT = "2.16.840.1.113883.1.6"
 REASON_SYSTEM = "1.2.250.1.213.1.1.4.11"
 OBSERVATION_SYSTEM = "1.2.250.1.213.4.1.2.3"
+INTERNET_ACCOUNT_OPEN = "COMPTE_INTERNET_OUVERT"
+INTERNET_ACCOUNT_SYSTEM = "1.2.250.1.213.4.1.2.9"
+"""The TD0.2 answer's observation: the patient's internet account is open (no label)."""
 AUTHORIZATION_KEYWORD_SYSTEM = "1.2.250.1.213.4.1.2.6.1"
 AUTHORIZATION_VALUE_SYSTEM = "1.2.250.1.213.4.1.2.6.2"
 TREATING_KEYWORD_SYSTEM = "1.2.250.1.213.4.1.2.6.3"
@@ -208,12 +211,24 @@ def _person(
     given: str | None,
     sex: str | None,
     birth: date | None,
+    *,
+    prefix: str | None = None,
+    email: str | None = None,
+    mobile_phone: str | None = None,
 ) -> None:
+    """``patientPerson`` as in the DMP's TD0.2 answer: name (prefix, given, family),
+    telecoms (``mailto:``, then the mobile ``tel:`` with use ``MC``), sex, birth."""
     person = _el(patient_el, "patientPerson", classCode="PSN", determinerCode="INSTANCE")
     name = _el(person, "name")
+    if prefix:
+        _el(name, "prefix", prefix)
     if given:
         _el(name, "given", given)
     _el(name, "family", family or "", qualifier="SP")
+    if email:
+        _el(person, "telecom", value=f"mailto:{email}")
+    if mobile_phone:
+        _el(person, "telecom", use="MC", value=f"tel:{mobile_phone}")
     if sex:
         _el(person, "administrativeGenderCode", code=sex)
     if birth is not None:
@@ -287,7 +302,21 @@ def _query_answer(
         _query_ack(control, request, "NF")
         return root
     patient_el = _registration(control, status.patient, "active" if status.open else "terminated")
-    _person(patient_el, status.family_name, status.given_name, status.sex, status.birth_date)
+    _person(
+        patient_el,
+        status.family_name,
+        status.given_name,
+        status.sex,
+        status.birth_date,
+        prefix=status.name_prefix,
+        email=status.email,
+        mobile_phone=status.mobile_phone,
+    )
+    observation = _el(_el(patient_el, "subjectOf", typeCode="SBJ"), "administrativeObservation")
+    observation.set("classCode", "OBS")
+    observation.set("moodCode", "EVN")
+    _el(observation, "code", code=INTERNET_ACCOUNT_OPEN, codeSystem=INTERNET_ACCOUNT_SYSTEM)
+    _typed(observation, "value", "BL", value="true" if status.internet_account_open else "false")
     if record is not None:
         _observation(
             patient_el,

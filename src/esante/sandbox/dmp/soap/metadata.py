@@ -325,7 +325,9 @@ def _encoding_key(record: DocumentRecord) -> tuple[object, ...]:
 
 
 def _encode(key: tuple[object, ...], record: DocumentRecord) -> bytes:
-    encoded = etree.tostring(document_entry_to_ebrim(document_entry(record)), encoding="UTF-8")
+    element = document_entry_to_ebrim(document_entry(record))
+    element.set("isOpaque", "false")  # as every entry of the DMP's TD3.1 answer
+    encoded = etree.tostring(element, encoding="UTF-8")
     with _encoded_lock:
         _encoded[key] = encoded
         while len(_encoded) > _ENCODED_MAX:

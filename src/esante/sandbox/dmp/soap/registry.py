@@ -99,6 +99,7 @@ def _query_answer(
     references: Sequence[str] = (),
 ) -> Answer:
     failed = any(e.severity == ErrorSeverity.ERROR for e in errors)
+    found = len(entries) + len(submission_sets) + len(associations) + len(references)
     response = QueryResponse(
         status=ResponseStatus.FAILURE if failed else ResponseStatus.SUCCESS,
         errors=tuple(errors),
@@ -106,6 +107,9 @@ def _query_answer(
         submission_sets=tuple(submission_sets),
         associations=tuple(associations),
         references=tuple(references),
+        # as the DMP's TD3.1 answer: the whole result from index 0 (no paging)
+        start_index=None if failed else 0,
+        total_result_count=None if failed else found,
     )
     return Answer(iti18.encode_response(response))
 
@@ -161,6 +165,9 @@ def _documents(
     # The common answer, spliced from the cached encoding of each entry.
     response = etree.Element(f"{{{NS_QUERY}}}AdhocQueryResponse", nsmap=NSMAP)
     response.set("status", ResponseStatus.SUCCESS)
+    # as the DMP's TD3.1 answer: the whole result from index 0 (no paging)
+    response.set("startIndex", "0")
+    response.set("totalResultCount", str(len(records)))
     object_list = etree.SubElement(response, f"{{{NS_RIM}}}RegistryObjectList")
     object_list.append(etree.Comment(_ENTRIES_MARK))
     head = etree.tostring(response, encoding="UTF-8")

@@ -6,7 +6,8 @@ TD2.1, as IHE ITI-41 and the DMP expect on receipt:
    inline base64); a body that cannot be read is an ``XDSRegistryMetadataError``;
 2. run the ITI-41 validators of :mod:`esante.xds` (CI-SIS required attributes, codes of
    the value sets, patient consistency, hash and size, associations) — every failure
-   becomes a ``RegistryError`` with its XDS code, warnings travel in a successful answer;
+   becomes a ``RegistryError`` with its XDS code; a success is a bare Success, as the DMP's
+   (tolerated findings are logged, not answered);
 3. check the submission's XAdES signature document (IHE DSG): signed by a certificate of
    the sandbox CA, and its manifest covers exactly the submitted documents, byte for
    byte (a missing or invalid signature is refused);
@@ -111,7 +112,10 @@ def provide_and_register(exchange: Exchange) -> Answer:
         return registry_answer([*errors, registry_error(refusal)])
     except XdsError as exc:
         return registry_answer([*errors, format_error(exc, DmpErrorCode.REGISTRY_METADATA_ERROR)])
-    return registry_answer(errors)
+    if errors:
+        # what the sandbox tolerated (kit mode) is logged; the DMP answers a bare Success
+        logger.info("TD2.1 accepted with %d tolerated finding(s)", len(errors))
+    return registry_answer([])
 
 
 def _content(request: ProvideAndRegisterDocumentSet, entry_uuid: str) -> bytes:

@@ -31,7 +31,7 @@ from esante.practice import (
     record_consent,
 )
 from esante.web.api.deps import SessionDep
-from esante.web.api.schemas.common import INVALID, NOT_FOUND
+from esante.web.api.schemas.common import INVALID, NOT_FOUND, RecordId
 from esante.web.api.schemas.consent import (
     AccessIn,
     AccessPublic,
@@ -41,6 +41,7 @@ from esante.web.api.schemas.consent import (
     ConsentStatePublic,
     NoticePublic,
 )
+from esante.web.auth.deps import ActorDep
 
 router = APIRouter(prefix="/api", tags=["consentement et accès au DMP"], responses=INVALID)
 
@@ -64,7 +65,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     response_description="L'état et l'historique",
     responses=NOT_FOUND,
 )
-def read_consent(patient_id: int, session: SessionDep) -> ConsentPublic:
+def read_consent(patient_id: RecordId, session: SessionDep) -> ConsentPublic:
     return ConsentPublic(
         state=ConsentStatePublic.of(consent_state(session, patient_id)),
         history=[ConsentStatePublic.of(s) for s in consent_history(session, patient_id)],
@@ -86,14 +87,16 @@ def read_consent(patient_id: int, session: SessionDep) -> ConsentPublic:
     response_description="Le nouvel état",
     responses=NOT_FOUND,
 )
-def record(patient_id: int, body: ConsentIn, session: SessionDep) -> ConsentStatePublic:
+def record(
+    patient_id: RecordId, body: ConsentIn, session: SessionDep, actor: ActorDep
+) -> ConsentStatePublic:
     state = record_consent(
         session,
         patient_id,
         informed=body.informed,
         feeding=body.feeding,
         consultation_consent=body.consultation_consent,
-        by_practitioner_id=body.by_practitioner_id,
+        actor=actor,
         episode_id=body.episode_id,
         by_legal_representative=body.by_legal_representative,
         note=body.note,
@@ -116,10 +119,12 @@ def record(patient_id: int, body: ConsentIn, session: SessionDep) -> ConsentStat
     response_description="L'accès accordé, avec le mode et le motif à utiliser",
     responses={**NOT_FOUND, **REFUSED},
 )
-def dmp_access(patient_id: int, body: AccessIn, session: SessionDep) -> AccessPublic:
+def dmp_access(
+    patient_id: RecordId, body: AccessIn, session: SessionDep, actor: ActorDep
+) -> AccessPublic:
     try:
         access = authorize_consultation(
-            session, patient_id, body.practitioner_id, mode=body.mode, reason=body.reason
+            session, patient_id, actor=actor, mode=body.mode, reason=body.reason
         )
     except ConsentError:
         session.commit()  # keep the trace of the refusal, then answer 403
@@ -152,7 +157,7 @@ def _notice(session: Session, practitioner_id: int) -> NoticePublic:
     response_description="L'avertissement et son échéance",
     responses=NOT_FOUND,
 )
-def read_notice(practitioner_id: int, session: SessionDep) -> NoticePublic:
+def read_notice(practitioner_id: RecordId, session: SessionDep) -> NoticePublic:
     return _notice(session, practitioner_id)
 
 
@@ -167,7 +172,7 @@ def read_notice(practitioner_id: int, session: SessionDep) -> NoticePublic:
     response_description="L'avertissement, validé",
     responses=NOT_FOUND,
 )
-def acknowledge(practitioner_id: int, session: SessionDep) -> NoticePublic:
+def acknowledge(practitioner_id: RecordId, session: SessionDep) -> NoticePublic:
     acknowledge_notice(session, practitioner_id)
     session.commit()
     return _notice(session, practitioner_id)

@@ -6,7 +6,9 @@ validates a document: the body is the CDA itself, raw, ``Content-Type: applicati
 and a third less to transfer), and the options are query parameters. The service stores
 the document and creates its DMP send order in the same transaction; the route commits,
 so when the 201 arrives both are durable and the outbox will send the document after the
-deferral window unless someone blocks or cancels it.
+deferral window unless someone blocks or cancels it. The checks (kit conformance when the
+kit is installed, identity, consent, catalogue) are those of every interface, made by
+:func:`esante.practice.documents.validate_document`; a refused document is not stored.
 
 The body is read here, bounded (:data:`MAX_CDA_BYTES`), before any parsing: a client
 cannot make the service hold more than that in memory. Thin otherwise: parse, call
@@ -19,23 +21,31 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from esante.dmp import Visibility
 from esante.outbox import list_orders
-from esante.practice import PracticeValidationError, get_patient
+from esante.practice.conformance import kit_validator
 from esante.practice.documents import (
     dmp_delivery,
     feed_history,
+    patient_documents,
+    read_stored_document,
     request_dmp_deletion,
     validate_document,
 )
-from esante.store import CareEpisode, Document, NotFoundError
+from esante.store import Document, NotFoundError
 from esante.store.repositories import MAX_LIMIT
 from esante.web.api.deps import SessionDep, SettingsDep
 from esante.web.api.errors import BodyTooLargeError, RequestBodyError, UnsupportedMediaTypeError
-from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, ErrorPublic, PagePublic
+from esante.web.api.schemas.common import (
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    ErrorPublic,
+    PagePublic,
+    RecordId,
+)
 from esante.web.api.schemas.documents import (
     MAX_DEFERRAL_SECONDS,
     DmpDeletionIn,
@@ -45,6 +55,7 @@ from esante.web.api.schemas.documents import (
     ValidatedDocumentPublic,
 )
 from esante.web.api.schemas.outbox import OrderPublic
+from esante.web.auth.deps import ActorDep
 
 router = APIRouter(prefix="/api", tags=["documents"], responses=INVALID)
 
@@ -129,20 +140,6 @@ def _document(session: Session, document_id: int) -> Document:
     return document
 
 
-def _check_episode(session: Session, patient_id: int, episode_id: int | None) -> None:
-    """Refuse an unknown episode before the service stores the document (the database
-    would reject the reference with an integrity error, reported as a duplicate)."""
-    if episode_id is None:
-        return
-    episode = session.get(CareEpisode, episode_id)
-    if episode is None or episode.patient_id != patient_id:
-        raise PracticeValidationError(
-            f"Épisode de soins introuvable pour ce patient (identifiant {episode_id}).",
-            detail=f"care_episode {episode_id} absent or not of patient {patient_id}",
-            field="episode_id",
-        )
-
-
 @router.post(
     "/patients/{patient_id}/documents",
     response_model=ValidatedDocumentPublic,
@@ -155,23 +152,22 @@ def _check_episode(session: Session, patient_id: int, episode_id: int | None) ->
         "transaction, l'envoi au DMP / Mon espace santé est programmé selon le catalogue "
         "Ségur : il part à la fin du délai de réflexion, pendant lequel il peut être bloqué "
         "ou annulé (/api/outbox). Si le patient s'est opposé ou si son INS n'est pas "
-        "qualifiée, l'envoi est créé bloqué avec la raison. 422 si ce n'est pas un CDA "
-        "lisible ou s'il concerne un autre patient ; 409 si ce document a déjà été validé."
+        "qualifiée, l'envoi est créé bloqué avec la raison. 422, sans rien enregistrer, si "
+        "ce n'est pas un CDA lisible, s'il concerne un autre patient, si le kit CI-SIS le "
+        "refuse ou si l'alimentation historique est impossible (INS non qualifiée) ; 409 si "
+        "ce document a déjà été validé."
     ),
     response_description="Le document enregistré, ses envois et les raisons de non-envoi",
     responses={**NOT_FOUND, **CONFLICT, **TOO_LARGE},
     openapi_extra=_CDA_BODY,
 )
 def validate(
-    patient_id: int,
+    patient_id: RecordId,
     cda: CdaBody,
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    author_id: Annotated[
-        int | None,
-        Query(description="Auteur (par défaut : le professionnel dont le RPPS est dans le CDA)"),
-    ] = None,
+    actor: ActorDep,
     episode_id: Annotated[int | None, Query(description="Épisode de soins")] = None,
     deferral_seconds: Annotated[
         int | None,
@@ -197,12 +193,11 @@ def validate(
         Query(description="Visibilité dans le DMP (MASQUE_PS, INVISIBLE_PATIENT...)"),
     ] = None,
 ) -> ValidatedDocumentPublic:
-    _check_episode(session, patient_id, episode_id)
     done = validate_document(
         session,
         cda,
         patient_id=patient_id,
-        author_id=author_id,
+        actor=actor,
         episode_id=episode_id,
         feed_dmp=feed_dmp,
         deferral=None if deferral_seconds is None else timedelta(seconds=deferral_seconds),
@@ -211,6 +206,7 @@ def validate(
         historical=historical,
         visibility=[v.value for v in visibility or ()],
         pmi_address=settings.pmi_address,
+        kit=kit_validator(settings),
     )
     session.commit()
     response.headers["Location"] = f"/api/documents/{done.document.id}"
@@ -225,23 +221,17 @@ def validate(
     response_description="Une page de documents",
     responses=NOT_FOUND,
 )
-def patient_documents(
-    patient_id: int,
+def list_documents(
+    patient_id: RecordId,
     session: SessionDep,
+    actor: ActorDep,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Taille de la page")] = 50,
     offset: Annotated[int, Query(ge=0, description="Documents à sauter")] = 0,
 ) -> PagePublic[DocumentPublic]:
-    get_patient(session, patient_id)
-    total = session.scalar(
-        select(func.count()).select_from(Document).where(Document.patient_id == patient_id)
+    total, documents = patient_documents(
+        session, patient_id, actor=actor, limit=limit, offset=offset
     )
-    documents = session.scalars(
-        select(Document)
-        .where(Document.patient_id == patient_id)
-        .order_by(Document.created_at.desc(), Document.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    session.commit()  # the trace of the page
     return PagePublic[DocumentPublic](
         items=[DocumentPublic.of(d, dmp_delivery(session, d.id)) for d in documents],
         total=total or 0,
@@ -258,8 +248,9 @@ def patient_documents(
     response_description="Le document",
     responses=NOT_FOUND,
 )
-def read(document_id: int, session: SessionDep) -> DocumentDetailPublic:
-    document = _document(session, document_id)
+def read(document_id: RecordId, session: SessionDep, actor: ActorDep) -> DocumentDetailPublic:
+    document = read_stored_document(session, document_id, actor=actor)
+    session.commit()  # the trace of the read
     return DocumentDetailPublic.detail(
         document,
         dmp_delivery(session, document.id),
@@ -278,8 +269,9 @@ def read(document_id: int, session: SessionDep) -> DocumentDetailPublic:
         **NOT_FOUND,
     },
 )
-def content(document_id: int, session: SessionDep) -> Response:
-    document = _document(session, document_id)
+def content(document_id: RecordId, session: SessionDep, actor: ActorDep) -> Response:
+    document = read_stored_document(session, document_id, actor=actor)
+    session.commit()  # the trace of the read
     media = "application/xml" if document.mime_type == "text/xml" else document.mime_type
     return Response(
         content=document.content,
@@ -302,13 +294,17 @@ def content(document_id: int, session: SessionDep) -> Response:
     responses={**NOT_FOUND, **CONFLICT},
 )
 def dmp_deletion(
-    document_id: int, body: DmpDeletionIn, session: SessionDep, settings: SettingsDep
+    document_id: RecordId,
+    body: DmpDeletionIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> OrderPublic:
     order = request_dmp_deletion(
         session,
         document_id,
         reason=body.reason,
-        by_practitioner_id=body.by_practitioner_id,
+        actor=actor,
         feed_auth=settings.feed_auth,
     )
     session.commit()
@@ -329,16 +325,17 @@ def dmp_deletion(
     responses={**NOT_FOUND, **CONFLICT},
 )
 def historical_feeding(
-    document_id: int,
+    document_id: RecordId,
     session: SessionDep,
     settings: SettingsDep,
+    actor: ActorDep,
     body: HistoricalFeedingIn | None = None,
 ) -> OrderPublic:
     options = body or HistoricalFeedingIn()
     order = feed_history(
         session,
         document_id,
-        by_practitioner_id=options.by_practitioner_id,
+        actor=actor,
         feed_auth=settings.feed_auth,
         deferral=timedelta(seconds=options.deferral_seconds or 0),
     )

@@ -27,7 +27,7 @@ from esante.outbox import (
 )
 from esante.store.models import ORDER_STATES
 from esante.web.api.deps import SessionDep
-from esante.web.api.schemas.common import INVALID, NOT_FOUND, ErrorPublic
+from esante.web.api.schemas.common import INVALID, NOT_FOUND, ErrorPublic, RecordId
 from esante.web.api.schemas.outbox import (
     OrderActionIn,
     OrderActorIn,
@@ -62,8 +62,8 @@ ACTION_ANSWERS = {**NOT_FOUND, **WRONG_STATE}
 def outbox(
     session: SessionDep,
     state: Annotated[list[OrderState] | None, Query(description="État(s)")] = None,
-    patient_id: Annotated[int | None, Query(description="Patient")] = None,
-    document_id: Annotated[int | None, Query(description="Document")] = None,
+    patient_id: Annotated[RecordId | None, Query(description="Patient")] = None,
+    document_id: Annotated[RecordId | None, Query(description="Document")] = None,
     kind: Annotated[OrderKind | None, Query(description="Nature de l'envoi")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_ORDERS, description="Nombre maximal")] = 100,
 ) -> OutboxPublic:
@@ -92,7 +92,7 @@ def outbox(
     response_description="L'envoi et son historique",
     responses=NOT_FOUND,
 )
-def read(order_id: int, session: SessionDep) -> OrderDetailPublic:
+def read(order_id: RecordId, session: SessionDep) -> OrderDetailPublic:
     return OrderDetailPublic.detail(get_order(session, order_id))
 
 
@@ -114,7 +114,7 @@ def _answer(session: Session, order_id: int) -> OrderDetailPublic:
     responses=ACTION_ANSWERS,
 )
 def block_order(
-    order_id: int, session: SessionDep, body: OrderActionIn | None = None
+    order_id: RecordId, session: SessionDep, body: OrderActionIn | None = None
 ) -> OrderDetailPublic:
     action = body or OrderActionIn()
     block(session, order_id, by=action.by, reason=action.reason)
@@ -133,7 +133,7 @@ def block_order(
     responses=ACTION_ANSWERS,
 )
 def unblock_order(
-    order_id: int, session: SessionDep, body: OrderActorIn | None = None
+    order_id: RecordId, session: SessionDep, body: OrderActorIn | None = None
 ) -> OrderDetailPublic:
     unblock(session, order_id, by=(body or OrderActorIn()).by)
     return _answer(session, order_id)
@@ -151,7 +151,7 @@ def unblock_order(
     responses=ACTION_ANSWERS,
 )
 def cancel_order(
-    order_id: int, session: SessionDep, body: OrderActionIn | None = None
+    order_id: RecordId, session: SessionDep, body: OrderActionIn | None = None
 ) -> OrderDetailPublic:
     action = body or OrderActionIn()
     cancel(session, order_id, by=action.by, reason=action.reason)
@@ -167,7 +167,7 @@ def cancel_order(
     responses=ACTION_ANSWERS,
 )
 def send_order_now(
-    order_id: int, session: SessionDep, body: OrderActorIn | None = None
+    order_id: RecordId, session: SessionDep, body: OrderActorIn | None = None
 ) -> OrderDetailPublic:
     send_now(session, order_id, by=(body or OrderActorIn()).by)
     return _answer(session, order_id)
@@ -182,7 +182,7 @@ def send_order_now(
     responses=ACTION_ANSWERS,
 )
 def retry_order(
-    order_id: int, session: SessionDep, body: OrderActorIn | None = None
+    order_id: RecordId, session: SessionDep, body: OrderActorIn | None = None
 ) -> OrderDetailPublic:
     retry(session, order_id, by=(body or OrderActorIn()).by)
     return _answer(session, order_id)

@@ -7,24 +7,28 @@ handlers of :mod:`esante.web.api.errors`. Descriptions are French: they are what
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from esante.config import Settings
 from esante.practice import (
     PatientCriteria,
     add_identity_evidence,
     create_patient,
     downgrade_identity,
-    get_patient,
     identity_history,
+    read_patient,
     search_patients,
     update_patient,
 )
-from esante.store.repositories import MAX_LIMIT
-from esante.web.api.deps import SessionDep
-from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, PagePublic
+from esante.practice.identity import InsiVerifier
+from esante.store.repositories import MAX_LIMIT, PractitionerRepository
+from esante.web.api.deps import SessionDep, SettingsDep
+from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, PagePublic, RecordId
 from esante.web.api.schemas.patients import (
     IdentityDowngradeIn,
     IdentityEvidenceIn,
@@ -35,6 +39,7 @@ from esante.web.api.schemas.patients import (
     Sex,
     Status,
 )
+from esante.web.auth.deps import ActorDep
 
 router = APIRouter(prefix="/api/patients", tags=["patients"], responses=INVALID)
 
@@ -52,8 +57,10 @@ router = APIRouter(prefix="/api/patients", tags=["patients"], responses=INVALID)
     response_description="Patient créé",
     responses=CONFLICT,
 )
-def create(body: PatientCreate, session: SessionDep, response: Response) -> PatientPublic:
-    patient = create_patient(session, body.to_domain())
+def create(
+    body: PatientCreate, session: SessionDep, actor: ActorDep, response: Response
+) -> PatientPublic:
+    patient = create_patient(session, body.to_domain(), actor=actor)
     session.commit()
     response.headers["Location"] = f"/api/patients/{patient.id}"
     return PatientPublic.model_validate(patient)
@@ -72,6 +79,7 @@ def create(body: PatientCreate, session: SessionDep, response: Response) -> Pati
 )
 def search(
     session: SessionDep,
+    actor: ActorDep,
     name: Annotated[
         str | None, Query(max_length=200, description="Mots du nom ou du prénom")
     ] = None,
@@ -80,7 +88,7 @@ def search(
     local_id: Annotated[str | None, Query(max_length=64, description="IPP")] = None,
     sex: Sex | None = None,
     identity_status: Status | None = None,
-    medecin_traitant_id: int | None = None,
+    medecin_traitant_id: RecordId | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Taille de la page")] = 50,
     offset: Annotated[int, Query(ge=0, description="Résultats à sauter")] = 0,
 ) -> PagePublic[PatientPublic]:
@@ -97,7 +105,9 @@ def search(
             limit=limit,
             offset=offset,
         ),
+        actor=actor,
     )
+    session.commit()  # the trace of the page
     return PagePublic[PatientPublic](
         items=[PatientPublic.model_validate(p) for p in page.items],
         total=page.total,
@@ -114,8 +124,10 @@ def search(
     response_description="Le patient",
     responses=NOT_FOUND,
 )
-def read(patient_id: int, session: SessionDep) -> PatientPublic:
-    return PatientPublic.model_validate(get_patient(session, patient_id))
+def read(patient_id: RecordId, session: SessionDep, actor: ActorDep) -> PatientPublic:
+    patient = PatientPublic.model_validate(read_patient(session, patient_id, actor=actor))
+    session.commit()  # the trace of the read
+    return patient
 
 
 @router.patch(
@@ -130,10 +142,10 @@ def read(patient_id: int, session: SessionDep) -> PatientPublic:
     response_description="Le patient modifié",
     responses={**NOT_FOUND, **CONFLICT},
 )
-def update(patient_id: int, body: PatientUpdate, session: SessionDep) -> PatientPublic:
-    patient = update_patient(
-        session, patient_id, body.to_domain(), practitioner_id=body.practitioner_id
-    )
+def update(
+    patient_id: RecordId, body: PatientUpdate, session: SessionDep, actor: ActorDep
+) -> PatientPublic:
+    patient = update_patient(session, patient_id, body.to_domain(), actor=actor)
     session.commit()
     return PatientPublic.model_validate(patient)
 
@@ -144,16 +156,64 @@ def update(patient_id: int, body: PatientUpdate, session: SessionDep) -> Patient
     summary="Enregistrer une réponse INSi ou une pièce d'identité",
     description=(
         "Ajoute une preuve d'identité ; le statut suit (provisoire, récupérée, validée, "
-        "qualifiée). Une INS s'enregistre avec la référence de la réponse INSi et doit être "
-        "cohérente avec les traits."
+        "qualifiée). Une INS ne s'enregistre qu'après une interrogation du téléservice INSi "
+        "faite par le service (vérification de l'INS saisie, ou récupération) ; la référence "
+        "enregistrée est celle de cette réponse."
     ),
     response_description="Le patient avec son nouveau statut",
     responses={**NOT_FOUND, **CONFLICT},
 )
-def add_evidence(patient_id: int, body: IdentityEvidenceIn, session: SessionDep) -> PatientPublic:
-    patient = add_identity_evidence(session, patient_id, **body.model_dump())
+def add_evidence(
+    patient_id: RecordId,
+    body: IdentityEvidenceIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+) -> PatientPublic:
+    with _insi(settings, session, actor.practitioner_id) as insi:
+        patient = add_identity_evidence(
+            session,
+            patient_id,
+            **body.model_dump(exclude={"practitioner_id"}),
+            actor=actor,
+            insi=insi,
+        )
     session.commit()
     return PatientPublic.model_validate(patient)
+
+
+@contextmanager
+def _insi(
+    settings: Settings, session: SessionDep, practitioner_id: int | None
+) -> Iterator[InsiVerifier | None]:
+    """The INSi client of the configured sandbox (``ESANTE_SANDBOX``) on behalf of the
+    signed-in practitioner, or None (an API key or a secretary: no professional to call
+    INSi for) (INSi evidence is then refused by the practice rules)."""
+    if settings.sandbox is None or practitioner_id is None:
+        yield None
+        return
+    from esante.insi import InsiClient, LpsIdentity, Professional, professional_assertion
+    from esante.sandbox.runtime import read_manifest
+    from esante.transport import HttpsTransport, TlsConfig
+
+    manifest = read_manifest(settings.sandbox)
+    if manifest.insi is None:
+        yield None
+        return
+    id_nat = "8" + PractitionerRepository(session).get(practitioner_id).rpps
+    pki = manifest.pki
+    tls = TlsConfig(
+        ca_bundle=pki.ca, certificate=pki.authentication_certificate, key=pki.authentication_key
+    )
+    with HttpsTransport(tls) as transport:
+        yield InsiClient(
+            transport,
+            manifest.insi.url,
+            lps=LpsIdentity("ESANTE-BAC-A-SABLE", "1", "esante", pki.structure_id),
+            professional=Professional(
+                id_nat, lambda: professional_assertion(id_nat, issuer=f"CN={id_nat}")
+            ),
+        )
 
 
 @router.post(
@@ -167,14 +227,10 @@ def add_evidence(patient_id: int, body: IdentityEvidenceIn, session: SessionDep)
     response_description="Le patient avec son nouveau statut",
     responses=NOT_FOUND,
 )
-def downgrade(patient_id: int, body: IdentityDowngradeIn, session: SessionDep) -> PatientPublic:
-    patient = downgrade_identity(
-        session,
-        patient_id,
-        body.event,
-        practitioner_id=body.practitioner_id,
-        note=body.note,
-    )
+def downgrade(
+    patient_id: RecordId, body: IdentityDowngradeIn, session: SessionDep, actor: ActorDep
+) -> PatientPublic:
+    patient = downgrade_identity(session, patient_id, body.event, actor=actor, note=body.note)
     session.commit()
     return PatientPublic.model_validate(patient)
 
@@ -187,8 +243,12 @@ def downgrade(patient_id: int, body: IdentityDowngradeIn, session: SessionDep) -
     response_description="L'historique",
     responses=NOT_FOUND,
 )
-def history(patient_id: int, session: SessionDep) -> list[IdentityStatusChangePublic]:
-    return [
+def history(
+    patient_id: RecordId, session: SessionDep, actor: ActorDep
+) -> list[IdentityStatusChangePublic]:
+    rows = [
         IdentityStatusChangePublic.model_validate(row)
-        for row in identity_history(session, patient_id)
+        for row in identity_history(session, patient_id, actor=actor)
     ]
+    session.commit()  # the trace of the read
+    return rows

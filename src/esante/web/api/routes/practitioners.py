@@ -15,7 +15,7 @@ from esante.practice import (
 )
 from esante.store.repositories import MAX_LIMIT
 from esante.web.api.deps import SessionDep
-from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, PagePublic
+from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, PagePublic, RecordId
 from esante.web.api.schemas.practitioners import (
     PractitionerCreate,
     PractitionerPublic,
@@ -61,7 +61,7 @@ def search(
     specialty_code: Annotated[
         str | None, Query(max_length=30, description="Spécialité (R38)")
     ] = None,
-    structure_id: int | None = None,
+    structure_id: RecordId | None = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Taille de la page")] = 50,
     offset: Annotated[int, Query(ge=0, description="Résultats à sauter")] = 0,
@@ -95,7 +95,7 @@ def search(
     response_description="Le professionnel",
     responses=NOT_FOUND,
 )
-def read(practitioner_id: int, session: SessionDep) -> PractitionerPublic:
+def read(practitioner_id: RecordId, session: SessionDep) -> PractitionerPublic:
     return PractitionerPublic.model_validate(get_practitioner(session, practitioner_id))
 
 
@@ -108,7 +108,7 @@ def read(practitioner_id: int, session: SessionDep) -> PractitionerPublic:
     responses=NOT_FOUND,
 )
 def update(
-    practitioner_id: int, body: PractitionerUpdate, session: SessionDep
+    practitioner_id: RecordId, body: PractitionerUpdate, session: SessionDep
 ) -> PractitionerPublic:
     practitioner = update_practitioner(session, practitioner_id, body.to_domain())
     session.commit()

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 from esante.practice import create_structure, get_structure, search_structures
 from esante.store.repositories import MAX_LIMIT
 from esante.web.api.deps import SessionDep
-from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, PagePublic
+from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, PagePublic, RecordId
 from esante.web.api.schemas.practitioners import StructureCreate, StructurePublic
 
 router = APIRouter(prefix="/api/structures", tags=["structures"], responses=INVALID)
@@ -64,5 +64,5 @@ def search(
     response_description="La structure",
     responses=NOT_FOUND,
 )
-def read(structure_id: int, session: SessionDep) -> StructurePublic:
+def read(structure_id: RecordId, session: SessionDep) -> StructurePublic:
     return StructurePublic.model_validate(get_structure(session, structure_id))

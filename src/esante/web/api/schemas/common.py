@@ -1,12 +1,21 @@
-"""Shapes shared by the API's resources: the error body, pages, config bases."""
+"""Shapes shared by the API's resources: record ids, the error body, pages, config bases."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+MAX_RECORD_ID = 2**31 - 1
+"""Largest id of a stored record: ids are ``Integer`` columns (:mod:`esante.store.models`),
+32-bit on PostgreSQL (SQLite stores 64 bits; the API promises the same on both)."""
+
+RecordId = Annotated[int, Field(ge=1, le=MAX_RECORD_ID)]
+"""The id of a stored record (patient, practitioner, structure, document, order...) in a
+path, a query or a body: a number no record can have is refused (422) before it reaches
+the database, where it failed (500: out of the column's range)."""
 
 
 class InputModel(BaseModel):

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from esante.practice import ConsentState, ConsultationAccess
 from esante.trust.vocabulary import ACCESS_MODE_LABELS
-from esante.web.api.schemas.common import ErrorPublic, InputModel
+from esante.web.api.schemas.common import ErrorPublic, InputModel, RecordId
 
 Feeding = Literal["non_opposition", "opposition"]
 AccessModeName = Literal["normal", "bris_de_glace", "centre_15"]
@@ -32,8 +32,12 @@ class ConsentIn(InputModel):
         description="true : consent à la consultation ; false : retire son consentement ; "
         "null : inchangé",
     )
-    by_practitioner_id: int = Field(description="Professionnel qui enregistre la décision")
-    episode_id: int | None = Field(default=None, description="Épisode de soins")
+    by_practitioner_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : le professionnel est celui de l'identifiant présenté",
+    )
+    episode_id: RecordId | None = Field(default=None, description="Épisode de soins")
     by_legal_representative: bool = Field(
         default=False, description="Décision exprimée par le représentant légal"
     )
@@ -88,7 +92,11 @@ class ConsentPublic(BaseModel):
 class AccessIn(InputModel):
     """A request to consult the patient's DMP / Mon espace santé."""
 
-    practitioner_id: int = Field(description="Professionnel qui veut consulter")
+    practitioner_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : le professionnel est celui de l'identifiant présenté",
+    )
     mode: AccessModeName = Field(
         default="normal",
         description="normal (consentement requis), bris_de_glace (motif de 10 caractères au "

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from esante.practice.documents import DmpDelivery, ValidatedDocument
 from esante.store import Document, SendOrder
-from esante.web.api.schemas.common import InputModel
+from esante.web.api.schemas.common import InputModel, RecordId
 from esante.web.api.schemas.outbox import OrderPublic
 
 MAX_DEFERRAL_SECONDS = 7 * 24 * 3600
@@ -133,16 +133,21 @@ class DmpDeletionIn(InputModel):
         max_length=500,
         description="Motif : erreur dans le document, demande du patient…",
     )
-    by_practitioner_id: int | None = Field(
-        default=None, description="Professionnel qui demande la suppression (par défaut l'auteur)"
+    by_practitioner_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : le professionnel est celui de l'identifiant présenté (l'auteur "
+        "du document pour une clé d'API ou le secrétariat)",
     )
 
 
 class HistoricalFeedingIn(InputModel):
     """Options of a historical feeding request (all optional)."""
 
-    by_practitioner_id: int | None = Field(
-        default=None, description="Professionnel qui demande l'alimentation"
+    by_practitioner_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : l'alimentation est faite au nom de l'auteur du document",
     )
     deferral_seconds: int | None = Field(
         default=None,

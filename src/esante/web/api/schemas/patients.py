@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from esante.practice import LegalRepresentativeData, NewPatient, PatientChanges
-from esante.web.api.schemas.common import InputModel, PublicModel
+from esante.web.api.schemas.common import InputModel, PublicModel, RecordId
 
 Sex = Literal["M", "F", "I"]
 Status = Literal["PROV", "RECUP", "VALI", "QUAL"]
@@ -74,17 +74,21 @@ class PatientCreate(InputModel):
     identity_status: Status | None = Field(
         default=None, description="Statut attendu (doit découler des éléments fournis)"
     )
-    medecin_traitant_id: int | None = None
+    medecin_traitant_id: RecordId | None = None
     address_line: str | None = Field(default=None, max_length=200)
     postal_code: str | None = Field(default=None, max_length=10)
     city: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=200)
     legal_representatives: list[LegalRepresentativeIn] = Field(default_factory=list)
-    recorded_by_id: int | None = None
+    recorded_by_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : le professionnel enregistré est celui de l'identifiant présenté",
+    )
 
     def to_domain(self) -> NewPatient:
-        values = self.model_dump(exclude={"legal_representatives"})
+        values = self.model_dump(exclude={"legal_representatives", "recorded_by_id"})
         return NewPatient(
             **values,
             legal_representatives=[r.to_domain() for r in self.legal_representatives],
@@ -103,15 +107,17 @@ class PatientUpdate(InputModel):
     used_family_name: str | None = Field(default=None, max_length=100)
     used_given_name: str | None = Field(default=None, max_length=100)
     local_id: str | None = Field(default=None, max_length=64)
-    medecin_traitant_id: int | None = None
+    medecin_traitant_id: RecordId | None = None
     address_line: str | None = Field(default=None, max_length=200)
     postal_code: str | None = Field(default=None, max_length=10)
     city: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=200)
     legal_representatives: list[LegalRepresentativeIn] | None = None
-    practitioner_id: int | None = Field(
-        default=None, description="Professionnel à l'origine de la modification"
+    practitioner_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : le professionnel enregistré est celui de l'identifiant présenté",
     )
 
     def to_domain(self) -> PatientChanges:
@@ -163,7 +169,11 @@ class IdentityEvidenceIn(InputModel):
     identity_document: str | None = Field(default=None, max_length=10)
     guardian_document: str | None = Field(default=None, max_length=10)
     identity_status: Status | None = None
-    practitioner_id: int | None = None
+    practitioner_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : le professionnel enregistré est celui de l'identifiant présenté",
+    )
 
 
 class IdentityDowngradeIn(InputModel):
@@ -171,7 +181,11 @@ class IdentityDowngradeIn(InputModel):
 
     event: DowngradeEvent
     note: str | None = Field(default=None, max_length=500)
-    practitioner_id: int | None = None
+    practitioner_id: RecordId | None = Field(
+        default=None,
+        json_schema_extra={"deprecated": True},
+        description="Ignoré : le professionnel enregistré est celui de l'identifiant présenté",
+    )
 
 
 class IdentityStatusChangePublic(PublicModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from esante.practice import NewPractitioner, NewStructure, PractitionerChanges
-from esante.web.api.schemas.common import InputModel, PublicModel
+from esante.web.api.schemas.common import InputModel, PublicModel, RecordId
 
 
 class PractitionerCreate(InputModel):
@@ -23,7 +23,7 @@ class PractitionerCreate(InputModel):
     mssante_address: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=30)
-    structure_id: int | None = None
+    structure_id: RecordId | None = None
     active: bool = True
 
     def to_domain(self) -> NewPractitioner:
@@ -42,7 +42,7 @@ class PractitionerUpdate(InputModel):
     mssante_address: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=30)
-    structure_id: int | None = None
+    structure_id: RecordId | None = None
     active: bool | None = None
 
     def to_domain(self) -> PractitionerChanges:

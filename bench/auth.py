@@ -1,0 +1,238 @@
+"""What authentication and the access trace add to a patient read and to a page of 50
+patients (issue 12: target ≤ 2 ms added to a read, p50 and p99; a page is ONE append).
+
+Two apps on the same database, in the same process, measured in alternating rounds:
+
+* **with auth**: the service as deployed — every request carries a structure's API key
+  (``Authorization: Bearer esk_…``: digest looked up, revocation checked), the practice
+  checks the access policy and appends to the hash-chained trace (one record for a
+  read, one batch append of 50 records for the page);
+* **key only** (reads): the API key and the policy, the trace's append off — to tell
+  the credential's cost from the trace's;
+* **baseline**: the same routes built with ``create_app(..., require_credentials=False)``,
+  the actor given by a dependency override (no credential looked up) and the trace's
+  :func:`esante.practice.trace.record` replaced by a no-op for the round — what the
+  service cost before issue 12.
+
+Requests go through httpx's ASGI transport (no socket: what is measured is the app's
+work, not the loopback), one at a time. Prints median, p95/p99, throughput, the ratio
+and the added time, the appends per page, and the peak memory.
+
+Run: ``.venv/bin/python bench/auth.py [--requests 400] [--rounds 3] [--postgresql]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from benchlib import peak_rss_mb, percentile, pg_database
+from esante import audit
+from esante.config import Settings
+from esante.demo import demo_dataset
+from esante.practice import trace as practice_trace
+from esante.practice.actors import Actor, local_operator
+from esante.practice.apikeys import authenticate_api_key, create_api_key
+from esante.practice.demo import load_demo
+from esante.practice.patients import NewPatient, create_patient
+from esante.store import Patient, Structure, make_engine, session_factory, upgrade
+from esante.web import create_app
+from esante.web.auth.deps import current_actor
+
+PAGE = 50
+READ_TARGET_MS = 2.0
+
+
+@dataclass
+class Timings:
+    """Latencies (ms) of one scenario on one app, all rounds together."""
+
+    values: list[float]
+    seconds: float = 0.0
+
+    def line(self, label: str) -> str:
+        v = self.values
+        rate = len(v) / self.seconds if self.seconds else 0.0
+        return (
+            f"  {label:<10} p50 {statistics.median(v):7.3f} ms   p95 {percentile(v, 95):7.3f} ms"
+            f"   p99 {percentile(v, 99):7.3f} ms   {rate:8.0f} req/s"
+        )
+
+
+def _prepare(url: str) -> tuple[int, str, list[int]]:
+    """Demo practice + enough patients for a page of 50; an API key that reads patients.
+    Returns the structure id, the key, and the patient ids."""
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_factory(engine)() as session:
+        load_demo(session, demo_dataset())
+        structure = session.scalar(select(Structure.id).order_by(Structure.id).limit(1))
+        assert structure is not None
+        operator = local_operator(structure, origin="bench")
+        have = len(session.scalars(select(Patient.id)).all())
+        for n in range(max(0, PAGE + 5 - have)):
+            create_patient(
+                session,
+                NewPatient(
+                    birth_family_name="Banc",
+                    birth_given_names="Essai " + "".join(chr(97 + int(d)) for d in f"{n:03d}"),
+                    sex="F" if n % 2 else "M",
+                    birth_date=date(1950, 1, 1) + timedelta(days=97 * n),
+                    local_id=f"BENCH-{n:03d}",
+                ),
+                actor=operator,
+            )
+        key = create_api_key(
+            session, structure_id=structure, scopes=["patients:read"], label="bench"
+        ).key
+        session.commit()
+        ids = list(session.scalars(select(Patient.id).order_by(Patient.id)))
+    engine.dispose()
+    return structure, key, ids
+
+
+def _no_trace(*_args: Any, **_kwargs: Any) -> list[audit.AuditEntry]:
+    return []
+
+
+@contextmanager
+def _tracing(enabled: bool) -> Iterator[None]:
+    """The baseline's rounds run without the trace's append (restored afterwards)."""
+    real = practice_trace.record
+    if not enabled:
+        practice_trace.record = _no_trace
+    try:
+        yield
+    finally:
+        practice_trace.record = real
+
+
+class _Appends:
+    """Counts calls of the chain's batch append (and records written) while active."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.records = 0
+        self._real = audit.append_many
+
+    def __enter__(self) -> _Appends:
+        def counted(session: Any, events: Sequence[audit.AuditEvent]) -> Any:
+            self.calls += 1
+            self.records += len(events)
+            return self._real(session, events)
+
+        audit.append_many = counted
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        audit.append_many = self._real
+
+
+async def _run(app: FastAPI, urls: Sequence[str], headers: dict[str, str], into: Timings) -> None:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://esante.test"
+        ) as client,
+    ):
+        for url in urls[:20]:  # warm-up
+            (await client.get(url, headers=headers)).raise_for_status()
+        start = time.perf_counter()
+        for url in urls:
+            t0 = time.perf_counter()
+            response = await client.get(url, headers=headers)
+            into.values.append((time.perf_counter() - t0) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code} {response.text[:200]}")
+        into.seconds += time.perf_counter() - start
+
+
+def _measure(url: str, requests: int, rounds: int) -> int:
+    structure, key, ids = _prepare(url)
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(home=Path(home), database_url=url)
+        secured = create_app(settings)
+        baseline = create_app(settings, require_credentials=False)
+        engine = make_engine(url)
+        with session_factory(engine)() as session:
+            fixed: Actor = authenticate_api_key(session, key)
+            session.commit()
+        engine.dispose()
+        fixed_with_origin = Actor(**{**fixed.__dict__, "origin": "127.0.0.1"})
+        overridden: Callable[[], Actor] = lambda: fixed_with_origin  # noqa: E731
+        baseline.dependency_overrides[current_actor] = overridden
+        bearer = {"Authorization": f"Bearer {key}"}
+        reads = [f"/api/patients/{ids[i % len(ids)]}" for i in range(requests)]
+        pages = [f"/api/patients?limit={PAGE}"] * max(20, requests // 4)
+        names = ("read-base", "read-auth", "read-keyonly", "page-base", "page-auth")
+        results = {name: Timings([]) for name in names}
+        appends = _Appends()
+        for _ in range(rounds):
+            with _tracing(False):
+                asyncio.run(_run(baseline, reads, {}, results["read-base"]))
+                asyncio.run(_run(baseline, pages, {}, results["page-base"]))
+                # the credential and the policy without the trace: where the time goes
+                asyncio.run(_run(secured, reads, bearer, results["read-keyonly"]))
+            asyncio.run(_run(secured, reads, bearer, results["read-auth"]))
+            with appends:
+                asyncio.run(_run(secured, pages, bearer, results["page-auth"]))
+        page_requests = rounds * (len(pages) + 20)
+    print(f"structure {structure}, {len(ids)} patients, {rounds} rounds, sequential requests")
+    verdict = 0
+    for scenario, title in (("read", "GET /api/patients/{id}"), ("page", f"page of {PAGE}")):
+        base, auth = results[f"{scenario}-base"], results[f"{scenario}-auth"]
+        print(f"{title}:")
+        print(base.line("baseline"))
+        if scenario == "read":
+            print(results["read-keyonly"].line("key only"))
+        print(auth.line("with auth"))
+        added50 = statistics.median(auth.values) - statistics.median(base.values)
+        added99 = percentile(auth.values, 99) - percentile(base.values, 99)
+        ratio = statistics.median(auth.values) / statistics.median(base.values)
+        print(f"  added     p50 {added50:+7.3f} ms   p99 {added99:+7.3f} ms   ratio {ratio:.2f}")
+        if scenario == "read":
+            ok = added50 <= READ_TARGET_MS and added99 <= READ_TARGET_MS
+            print(f"  target ≤ {READ_TARGET_MS} ms added: {'met' if ok else 'MISSED'}")
+            verdict |= 0 if ok else 1
+    print(
+        f"trace appends per page: {appends.calls / page_requests:.2f} "
+        f"({appends.records / max(1, appends.calls):.0f} records each)"
+    )
+    print(f"peak memory: {peak_rss_mb():.0f} MB")
+    return verdict
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=400, help="reads per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--postgresql", action="store_true", help="PostgreSQL (else SQLite)")
+    args = parser.parse_args(argv)
+    if args.postgresql:
+        with pg_database("auth") as url:
+            if url is None:
+                print("PostgreSQL unavailable", file=sys.stderr)
+                return 2
+            print("database: PostgreSQL")
+            return _measure(url, args.requests, args.rounds)
+    with tempfile.TemporaryDirectory() as tmp:
+        print("database: SQLite (WAL)")
+        return _measure(f"sqlite:///{tmp}/bench.db", args.requests, args.rounds)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

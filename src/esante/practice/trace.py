@@ -1,0 +1,151 @@
+"""The trace of every access to a patient's data through ``practice`` (issue 12 item 6).
+
+Every read or change of a patient's record, documents, consent or send orders made by
+an interface (REST, console, CLI acting on a database) appends to the hash-chained
+access trace (:mod:`esante.audit`, channel :data:`RECORD_CHANNEL`): who (the actor's id
+and name, role, structure's idNat_Struct), which patient (INS once qualified, else the
+IPP in ``detail``), what (``action``, e.g. ``patients:read``), when, from where (the
+actor's ``origin``: client address, ``cli``) and the outcome — refusals included
+(``dmp-exigences.md`` EX_AIR-070/090: accesses traced with user and structure; the
+patient can ask who read their record).
+
+A page of N patients is ONE append of N records (:func:`esante.audit.append_many`:
+one lock of the chain, one insert), in the caller's transaction: the trace commits with
+what it traces. A refusal is committed at once by :func:`check` (it is raised before
+anything else is written, and the caller rolls back on the error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+from sqlalchemy.orm import Session
+
+from esante import audit
+from esante.practice.access import AccessDeniedError, Action, require
+from esante.practice.actors import Actor
+from esante.store.models import Patient, Structure
+
+__all__ = ["RECORD_CHANNEL", "Action", "check", "patient_ins", "record", "record_documents", "who"]
+
+RECORD_CHANNEL: Final = "dossier"
+"""The trace channel of accesses to the practice's own patient records."""
+
+
+def patient_ins(patient: Patient) -> str | None:
+    """The INS as the trace keeps it: only once qualified (``matricule^^^&oid&ISO``)."""
+    if patient.identity_status != "QUAL" or not patient.ins_matricule or not patient.ins_oid:
+        return None
+    return f"{patient.ins_matricule}^^^&{patient.ins_oid}&ISO"
+
+
+def _structure(session: Session, actor: Actor) -> str | None:
+    if actor.structure_id is None:
+        return None
+    structure = session.get(Structure, actor.structure_id)
+    return None if structure is None else structure.id_nat_struct
+
+
+def who(session: Session, actor: Actor) -> dict[str, str | None]:
+    """The trace's "who" fields for ``actor`` (:class:`esante.audit.AuditEvent` keywords)."""
+    return {
+        "actor_id": actor.actor_id,
+        "actor_name": actor.name,
+        "actor_role": actor.role,
+        "structure_id": _structure(session, actor),
+        "origin": actor.origin or "inconnue",
+    }
+
+
+def _event(
+    actor: Actor,
+    structure: str | None,
+    action: str,
+    outcome: str,
+    patient: Patient | None,
+    detail: str | None,
+    document_unique_id: str | None = None,
+) -> audit.AuditEvent:
+    note = None if patient is None else f"ipp={patient.local_id}"
+    if detail:
+        note = f"{note}; {detail}" if note else detail
+    return audit.AuditEvent(
+        channel=RECORD_CHANNEL,
+        action=action,
+        outcome=outcome,
+        actor_id=actor.actor_id,
+        actor_name=actor.name,
+        actor_role=actor.role,
+        structure_id=structure,
+        patient_ins=None if patient is None else patient_ins(patient),
+        document_unique_id=document_unique_id,
+        detail=note[:200] if note else None,
+        origin=actor.origin or "inconnue",
+    )
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    patients: Sequence[Patient],
+    *,
+    outcome: str = "success",
+    detail: str | None = None,
+    document_unique_id: str | None = None,
+) -> list[audit.AuditEntry]:
+    """Append one record per patient of ``patients`` — in ONE append — in the caller's
+    transaction. An empty page is traced as one record without a patient (the search
+    itself was made)."""
+    structure = _structure(session, actor)
+    items: Sequence[Patient | None] = patients or [None]
+    return audit.append_many(
+        session,
+        [_event(actor, structure, action, outcome, p, detail, document_unique_id) for p in items],
+    )
+
+
+def record_documents(
+    session: Session,
+    actor: Actor,
+    action: str,
+    patient: Patient,
+    unique_ids: Sequence[str],
+) -> list[audit.AuditEntry]:
+    """Append one record per document of ``patient`` read — in ONE append (a page of
+    documents); an empty page is one record without a document."""
+    structure = _structure(session, actor)
+    ids: Sequence[str | None] = unique_ids or [None]
+    return audit.append_many(
+        session,
+        [_event(actor, structure, action, "success", patient, None, uid) for uid in ids],
+    )
+
+
+def check(
+    session: Session,
+    actor: Actor,
+    action: Action,
+    patient: Patient | None = None,
+    *,
+    traced_as: str | None = None,
+) -> None:
+    """:func:`~esante.practice.access.require`, with a refusal traced and committed.
+
+    Called first by the practice function, before it writes anything: committing the
+    refusal's record commits nothing else. Raises :class:`AccessDeniedError`.
+    """
+    try:
+        require(actor, action)
+    except AccessDeniedError as exc:
+        record(
+            session,
+            actor,
+            traced_as or action,
+            [] if patient is None else [patient],
+            outcome="refused",
+            detail=exc.detail,
+        )
+        session.commit()
+        raise
