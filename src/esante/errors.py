@@ -4,7 +4,8 @@ Every error esante raises on purpose derives from :class:`EsanteError`. Each pac
 adds one branch of its own, defined next to the code that raises it::
 
     EsanteError
-     ├── ConfigError             (esante.config)       bad ESANTE_* setting
+     ├── ConfigError             (esante.errors)       bad ESANTE_* setting (raised by
+     │                                                 esante.config, esante.services)
      ├── XmlError                (esante.safexml)      hostile, malformed or oversized XML
      ├── IdentityError           (esante.identity)     InsError, TraitsError,
      │                                                 IdentityStatusError, DataMatrixError,
@@ -14,7 +15,8 @@ adds one branch of its own, defined next to the code that raises it::
      ├── DemoError               (esante.demo)         unknown demo person
      ├── CdaError                (esante.cda)          CdaBuildError, CdaReadError,
      │                                                 CdaValidationError (KitError,
-     │                                                 InvalidDocumentError)
+     │                                                 InvalidDocumentError,
+     │                                                 ServerUnavailableError)
      ├── XdsError                (esante.xds)          XdsFormatError, XdsSchemaError,
      │                                                 XdsMappingError, XdsValidationError
      ├── TransportError          (esante.transport)    TransientError (NetworkError,
@@ -36,12 +38,20 @@ adds one branch of its own, defined next to the code that raises it::
      │                                                 MssDirectoryError
      ├── StoreError              (esante.store)        NotFoundError, ConflictError
      ├── PracticeError           (esante.practice)     PracticeValidationError,
-     │                                                 ConsentError
-     ├── OutboxError             (esante.outbox)       OrderStateError
+     │                                                 ConsentError (ConsentRefusedError,
+     │                                                 AccessNoticeRequiredError),
+     │                                                 AccessDeniedError, AuthenticationError
+     ├── OutboxError             (esante.outbox)       OrderStateError,
+     │                                                 WorkerSetupError (esante.services:
+     │                                                 bad credential key, no DMP client)
      ├── AuditError              (esante.audit)        AuditChainError
-     ├── WebError                (esante.web)          PortInUseError
+     ├── WebError                (esante.web)          PortInUseError, RequestBodyError
+     │                                                 (BodyTooLargeError,
+     │                                                 UnsupportedMediaTypeError)
      └── SandboxError            (esante.sandbox)      SandboxDatabaseError, DmpRefusal,
-                                                       MssSandboxError, InsiFault
+                                                       DmpFault, SandboxRuntimeError,
+                                                       MssSandboxError, PscError, MesError,
+                                                       InsiFault
 
 An error carries two texts because it has two readers: ``message`` is French and is
 meant for the clinician (it may be shown as is in the console or the CLI), while
