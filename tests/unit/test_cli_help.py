@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import typer._click as click
 import typer.main
+from typer.core import TyperGroup
 from typer.testing import CliRunner
 
-from esante.cli.main import app
+from esante.cli._lazy import load_command
+from esante.cli.main import COMMANDS, app
 
 runner = CliRunner()
 
@@ -28,10 +31,16 @@ ENGLISH_FRAME = (
 )
 
 
-def _paths(command: object, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+def _paths(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every command below ``command``, through click's API (``list_commands`` /
+    ``get_command``), which also resolves the root's lazily imported commands."""
     yield path
-    for name, sub in getattr(command, "commands", {}).items():
-        yield from _paths(sub, (*path, name))
+    if isinstance(command, TyperGroup):
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None, name
+            yield from _paths(sub, (*path, name))
 
 
 PATHS = sorted(_paths(typer.main.get_command(app)))
@@ -54,3 +63,46 @@ def test_help_is_french(path: tuple[str, ...]) -> None:
         frame = frame.split("ESANTE_HOME", 1)[0] + frame.rsplit("Options:", 1)[-1]
     for english in ENGLISH_FRAME:
         assert english not in frame, (path, english)
+
+
+def test_every_command_is_listed_with_its_own_summary() -> None:
+    """``esante --help`` lists the commands without importing them (summaries kept in
+    ``main.COMMANDS``): each summary must still be the first paragraph of the help of the
+    command it names, and every command must be listed."""
+    for name, entry in COMMANDS.items():
+        command = load_command(name, entry)
+        assert command.get_short_help_str(10_000) == entry.summary, name
+    lazy = typer.main.get_command(app)
+    loaded = typer.main.get_command(app)
+    ctx = loaded.context_class(loaded, info_name="esante")
+    for name in loaded.list_commands(ctx):  # type: ignore[attr-defined]
+        loaded.get_command(ctx, name)  # type: ignore[attr-defined]
+    assert set(loaded.commands) == set(COMMANDS)  # type: ignore[attr-defined]
+    assert not lazy.commands  # type: ignore[attr-defined]
+    page = lazy.get_help(lazy.context_class(lazy, info_name="esante"))
+    assert page == loaded.get_help(ctx)
+    for name in COMMANDS:
+        assert f"\n  {name} " in page.split("Commandes:", 1)[1], name
+
+
+def test_a_command_module_is_imported_only_when_used() -> None:
+    """``esante --help`` and ``esante cda validate --help`` do not import the database
+    layer nor the other command groups (a fresh interpreter: this one has them all)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from esante.cli.main import app\n"
+        "for args in (['--help'], ['cda', 'validate', '--help']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('esante.cli.', 'sqlalchemy')))\n"
+        "print(' '.join(loaded))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True
+    ).stdout.split()
+    assert "esante.cli.cda" in out
+    for absent in ("esante.cli.dmp", "esante.cli.serve", "esante.cli.outbox", "sqlalchemy"):
+        assert absent not in out, (absent, out)
