@@ -12,6 +12,11 @@ registry refuses it (``XDSDuplicateUniqueIdInRegistry``) and that refusal is rec
 A new version of a document replaces the previous one: its entryUUID, asked by
 reference too, goes into the submission's RPLC association.
 
+The submission set's clinical activity (``contentTypeCode``) comes from the care episode
+the document was written in (its kind, read at send time: a consultation is 07, a day
+hospitalisation 04, see :mod:`esante.xds.activity`); a document without an episode gets
+the client's default, an ambulatory consultation.
+
 Rules enforced before any DMP call: the patient has not opposed feeding (read again at
 send time through the ``feeding_check`` the practice side registers — the patient may
 have changed their mind during the deferral), and the INS is qualified. Both block the
@@ -37,7 +42,7 @@ from esante.identity import Ins, check_ins
 from esante.outbox.actors import actor_for
 from esante.outbox.claim import ClaimedOrder
 from esante.outbox.outcome import Blocked, Failed, Outcome, Retry, Sent
-from esante.store import Document, Patient, Practitioner, Structure
+from esante.store import CareEpisode, Document, Patient, Practitioner, Structure
 
 DUPLICATE_UNIQUE_ID = "XDSDuplicateUniqueIdInRegistry"
 
@@ -81,13 +86,15 @@ class _Context:
     document_unique_id: str | None
     content: bytes | None
     replaces_unique_id: str | None = None
+    care_episode: str | None = None
+    """The kind of the document's care episode (``CareEpisode.kind``), None without one."""
 
 
 FeedingCheck = Callable[[Session, int], str | None]
 """Returns the French reason feeding is refused for a patient, or None when allowed."""
 
 
-_Row = TypeVar("_Row", Patient, Practitioner, Structure, Document)
+_Row = TypeVar("_Row", Patient, Practitioner, Structure, Document, CareEpisode)
 
 
 def _load(session: Session, model: type[_Row], ids: Iterable[int | None]) -> list[_Row]:
@@ -130,9 +137,10 @@ class DmpSender:
             [o.structure_id for o in orders] + [p.structure_id for p in practitioners],
         )
         documents = _load(session, Document, [o.document_id for o in orders])
+        episodes = _load(session, CareEpisode, [d.episode_id for d in documents])
         refusals: dict[int, str | None] = {}
         prepared: list[object] = [self._prepare(session, order, refusals) for order in orders]
-        del patients, structures, documents
+        del patients, structures, documents, episodes
         return prepared
 
     def _prepare(
@@ -182,6 +190,7 @@ class DmpSender:
         unique_id: str | None = None
         content: bytes | None = None
         replaced: str | None = None
+        episode_kind: str | None = None
         if order.document_id is not None:
             document = session.get(Document, order.document_id)
             if document is None:
@@ -189,8 +198,13 @@ class DmpSender:
             unique_id, content = document.unique_id, document.content
             if document.replaces_id is not None and order.kind == "dmp_submit":
                 replaced = document.replaces.unique_id if document.replaces else None
+            if document.episode_id is not None:
+                episode = session.get(CareEpisode, document.episode_id)
+                episode_kind = episode.kind if episode is not None else None
         unique_id = str(order.parameters.get("unique_id") or unique_id or "") or None
-        return _Context(credential.client, ins, actor, unique_id, content, replaced)
+        return _Context(
+            credential.client, ins, actor, unique_id, content, replaced, care_episode=episode_kind
+        )
 
     def handle(self, order: ClaimedOrder, prepared: object) -> Outcome:
         if not isinstance(prepared, _Context):  # pragma: no cover - the worker settles those
@@ -242,6 +256,7 @@ class DmpSender:
                 ctx.content,
                 actor=ctx.actor,
                 replaces=replaces,
+                care_episode=ctx.care_episode,
                 visibility=visibility,
                 access=NORMAL_ACCESS,
             )

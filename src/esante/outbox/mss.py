@@ -6,6 +6,18 @@ and recipient; the message is composed here, at send time, from the stored docum
 acknowledgement asked of the recipient), then submitted over SMTP with the sender
 mailbox's credential.
 
+The submission set's clinical activity (``contentTypeCode``) in the archive's
+METADATA.XML comes from the document's care episode, as for the DMP
+(:func:`esante.xds.activity.content_type_for_episode`: a consultation 07, a day
+hospitalisation 04); a document without an episode gets :attr:`MssSettings.content_type_code`.
+``X-MSS-MES: FIN`` (the patient may not reply) is written towards a patient's mailbox when
+the order's ``block_patient_reply`` parameter, else :attr:`MssSettings.block_patient_reply`
+(the practice's ``ESANTE_MSS_NO_PATIENT_REPLY``), says so.
+
+The operator's delivery status notifications (RFC 3464, the volet's *accusé de réception
+MSSanté*) come back to the sender's mailbox; :func:`record_delivery_status` notes each on
+the order that sent the message, in its history ("délivré" or "échec de remise").
+
 Exactly once, as far as SMTP allows: a delivered message is filed in the sender's
 ``Sent`` folder (IMAP ``APPEND``). A later attempt (after a lost answer or a crash) first
 looks for its Message-ID there and does not send again when it is found. SMTP gives no
@@ -19,7 +31,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from esante.audit import AuditEvent
@@ -33,8 +47,18 @@ from esante.mss import (
 )
 from esante.outbox.claim import ClaimedOrder
 from esante.outbox.outcome import Failed, Outcome, Retry, Sent
-from esante.store import Document, Patient, Practitioner, Structure
+from esante.store import (
+    CareEpisode,
+    Document,
+    Patient,
+    Practitioner,
+    SendOrder,
+    SendOrderEvent,
+    Structure,
+    utcnow,
+)
 from esante.xds import Code
+from esante.xds.activity import content_type_for_episode
 
 SENT_FOLDER = "Sent"
 
@@ -44,12 +68,15 @@ ClientFor = Callable[[str], MssClient | None]
 
 @dataclass(frozen=True)
 class MssSettings:
-    """What every message carries: the software's X-MSS-NIL, its XDS sourceId and the
-    submission set's clinical activity (contentTypeCode)."""
+    """What every message carries: the software's X-MSS-NIL and its XDS sourceId; the
+    submission set's clinical activity (contentTypeCode) of a document written outside
+    any care episode; whether a patient may reply (``block_patient_reply``: write
+    ``X-MSS-MES: FIN`` towards a patient's mailbox, the practice's default)."""
 
     product_reference: str
     source_id: str
     content_type_code: Code
+    block_patient_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,8 @@ class _Message:
     actor_id: str | None
     actor_name: str | None
     structure_id: str | None
+    care_episode: str | None = None
+    block_patient_reply: bool | None = None
 
 
 class MssSender:
@@ -100,10 +129,19 @@ class MssSender:
                 to=[prepared.recipient],
                 product_reference=self.settings.product_reference,
                 source_id=self.settings.source_id,
-                content_type_code=self.settings.content_type_code,
+                content_type_code=(
+                    content_type_for_episode(prepared.care_episode)
+                    if prepared.care_episode is not None
+                    else self.settings.content_type_code
+                ),
                 creator=XdmCreator(prepared.organization),
                 message_id=prepared.message_id,
                 request_mdn=True,
+                block_patient_reply=(
+                    self.settings.block_patient_reply
+                    if prepared.block_patient_reply is None
+                    else prepared.block_patient_reply
+                ),
             )
         except MssError as exc:
             return Failed(
@@ -149,6 +187,12 @@ class MssSender:
         structure = (
             session.get(Structure, order.structure_id) if order.structure_id is not None else None
         )
+        episode = (
+            session.get(CareEpisode, document.episode_id)
+            if document.episode_id is not None
+            else None
+        )
+        no_reply = params.get("block_patient_reply")
         return _Message(
             sender=sender,
             recipient=order.recipient,
@@ -161,6 +205,8 @@ class MssSender:
             actor_id=author.id_nat_ps if author else None,
             actor_name=f"{author.given_name} {author.family_name}" if author else None,
             structure_id=structure.id_nat_struct if structure else None,
+            care_episode=episode.kind if episode is not None else None,
+            block_patient_reply=no_reply if isinstance(no_reply, bool) else None,
         )
 
     @staticmethod
@@ -207,3 +253,71 @@ class MssSender:
             detail=f"{message.message_id} → {message.recipient}"
             + (f" : {detail}" if detail else ""),
         )
+
+
+# --------------------------------------------------------------------------- DSN received
+
+DELIVERY_ACTIONS: dict[str, str] = {
+    "delivered": "délivré à {recipient}",
+    "failed": "échec de remise à {recipient}",
+    "delayed": "remise retardée pour {recipient}",
+    "relayed": "relayé vers {recipient} (sans avis de distribution au-delà)",
+    "expanded": "distribué à {recipient}, liste de diffusion",
+}
+"""French wording of an RFC 3464 §2.3.3 ``Action`` in the order's history."""
+
+
+def delivery_label(action: str, recipient: str) -> str:
+    """What the operator said for ``recipient``, in French (``action`` lower case)."""
+    template = DELIVERY_ACTIONS.get(action, "« {action} » pour {recipient}")
+    return template.format(action=action, recipient=recipient)
+
+
+def record_delivery_status(
+    session: Session,
+    message_id: str,
+    *,
+    recipient: str,
+    action: str,
+    status: str,
+    by: str | None = None,
+    at: datetime | None = None,
+) -> SendOrder | None:
+    """Note on the MSSanté order that sent ``message_id`` what the operator's delivery
+    status notification (RFC 3464) says of ``recipient``: an event of the order's history
+    ("délivré à …", "échec de remise à …", with the ``X.Y.Z`` status; a failure's status
+    is its ``error_code`` too). The order's state stays what it is: the message left.
+
+    Returns the order, or None when no order sent that Message-ID (a message sent by
+    another software). The same notification read twice is noted once.
+    """
+    key = message_id.strip()
+    if not key.startswith("<"):
+        key = f"<{key}>"
+    order = session.scalar(select(SendOrder).where(SendOrder.idempotency_key == f"mss:{key}"))
+    if order is None:
+        return None
+    action = action.strip().lower()
+    reason = f"Accusé de réception MSSanté : {delivery_label(action, recipient)}" + (
+        f" (statut {status})." if status else "."
+    )
+    seen = session.scalar(
+        select(SendOrderEvent.id)
+        .where(SendOrderEvent.order_id == order.id, SendOrderEvent.reason == reason)
+        .limit(1)
+    )
+    if seen is not None:
+        return order
+    session.add(
+        SendOrderEvent(
+            order_id=order.id,
+            at=at or utcnow(),
+            from_state=order.state,
+            to_state=order.state,
+            by=by,
+            reason=reason,
+            error_code=(status or action)[:80] if action == "failed" else None,
+        )
+    )
+    session.flush()
+    return order
