@@ -15,7 +15,6 @@ Commands (one section each below):
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -39,8 +38,6 @@ app = typer.Typer(
 
 # --------------------------------------------------------------------------- validate
 
-# "1": never use the validation server (tests of the in-process path, constrained hosts).
-_NO_SERVER = "ESANTE_NO_VALIDATION_SERVER"
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -86,6 +83,7 @@ def validate_cmd(
         ServerUnavailableError,
         Validator,
         connect_validation_server,
+        server_disabled,
         validate_many,
     )
 
@@ -110,7 +108,7 @@ def validate_cmd(
         if workers > 1 and len(files) > 1:
             items = validate_many(files, workers=workers, kit=kit, dmp=dmp, progress=advance)
         else:
-            use_server = server and os.environ.get(_NO_SERVER) != "1"
+            use_server = server and not server_disabled()
             client = connect_validation_server(kit) if use_server else None
             validator: Validator | None = None
             for path in files:

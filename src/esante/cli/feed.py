@@ -10,7 +10,10 @@ same transaction, with the deferral window (``--delay``, default
 sends it when the window is over. This command only translates: the patient is found
 by ``--ins``, the author is the document's author (an RPPS of the practice), the send
 to the DMP is requested explicitly. ``--no-check`` skips the kit, as a service without
-the kit does.
+the kit does. The kit's check goes through the local validation server that
+``esante cda validate`` uses (started on demand; it keeps the compiled kit between
+commands: :func:`esante.practice.conformance.kit_check`), and is made in this process when
+no server can start (or ``ESANTE_NO_VALIDATION_SERVER=1``): same verdict either way.
 
 ``--historical``: documents of earlier care episodes, fed on request (the seed's
 conditions: qualified INS, an author, a date, a CDA; refused otherwise); sent without
@@ -22,6 +25,7 @@ exit status is 1 when at least one file was not queued.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,7 +73,7 @@ def feed(
 
     from esante.audit.anchor import anchor_engine
     from esante.practice.actors import local_operator
-    from esante.practice.conformance import kit_validator
+    from esante.practice.conformance import kit_check
     from esante.practice.documents import validate_document
     from esante.store import Patient, Structure, make_engine, session_factory, upgrade
 
@@ -108,17 +112,20 @@ def feed(
                 detail=f"no patient with ins_matricule={matricule}",
                 field="--ins",
             )
-        validator = kit_validator(settings) if check else None
-        if check and validator is None:
-            err.print("Kit CI-SIS absent : les documents ne sont pas vérifiés avec le kit.")
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            console=err,
-            transient=True,
-            disable=len(files) < 2,
-        ) as progress:
+        checking = kit_check(settings) if check else nullcontext()
+        with (
+            checking as validator,
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed}/{task.total}"),
+                console=err,
+                transient=True,
+                disable=len(files) < 2,
+            ) as progress,
+        ):
+            if check and validator is None:
+                err.print("Kit CI-SIS absent : les documents ne sont pas vérifiés avec le kit.")
             task = progress.add_task("Envoi programmé", total=len(files))
             for path in files:
                 results.append(

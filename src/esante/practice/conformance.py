@@ -10,6 +10,16 @@ schematrons, compiled once per process; thread-safe). The interfaces only say wh
 ``../shared/cisis-kit`` when present: :attr:`esante.config.Settings.effective_cisis_kit`),
 or None when no kit is installed — then no interface checks it.
 
+A command (``esante feed``) uses :func:`kit_check` instead: it asks the local validation
+server (:mod:`esante.cda.validate._server`, the one ``esante cda validate`` uses, started
+on demand), which keeps the compiled kit between commands, so a command does not spend
+seconds compiling it again; when no server runs nor can start, or it stops answering,
+the command validates in its own process with :func:`kit_validator`. The verdict is the
+same either way (the server runs the same :class:`~esante.cda.validate.Validator` on the
+same bytes). The service validates in its own process: one validator per kit, whose
+compiled stylesheets every request thread shares (a thread gets its own light clone of
+each executable, not a second compiled kit).
+
 ``dmp=True`` adds esante's DMP-feeding checks (patient INS present with a valid key, author
 specialty: :mod:`esante.cda.validate._dmp_rules`), asked only of a document that is to
 feed the DMP as it is.
@@ -18,15 +28,17 @@ feed the DMP as it is.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from esante.config import Settings
 from esante.errors import ConfigError
 from esante.practice.errors import PracticeValidationError
 
 if TYPE_CHECKING:  # the engine (saxonche) is loaded only where a kit is used
-    from esante.cda.validate import Validator
+    from esante.cda.validate import ValidationClient, ValidationReport, Validator
 
 SHOWN_ERRORS = 5
 """How many of the kit's errors the technical detail lists."""
@@ -54,14 +66,90 @@ def kit_validator(settings: Settings) -> Validator | None:
         validator = _BY_KIT.get(key)
         if validator is None:
             try:
-                validator = shared_validator(kit, cache_dir=settings.home / "cache" / "schematron")
+                validator = shared_validator(kit, cache_dir=_schematron_cache(settings))
             except KitError as exc:
                 raise ConfigError(exc.message, detail=exc.detail, field=exc.field) from exc
             _BY_KIT[key] = validator
     return validator
 
 
-def check_conformance(validator: Validator, cda: bytes, *, dmp: bool) -> None:
+class KitCheck(Protocol):
+    """What :func:`check_conformance` needs: the kit's report on a document's bytes
+    (a :class:`~esante.cda.validate.Validator`, or :class:`ServerFirstCheck`)."""
+
+    def validate(self, data: bytes, *, dmp: bool = False) -> ValidationReport: ...
+
+
+def _schematron_cache(settings: Settings) -> Path:
+    return settings.home / "cache" / "schematron"
+
+
+class ServerFirstCheck:
+    """The kit's check through the local validation server, in this process when it fails.
+
+    A server that stops answering (killed, idle shutdown between two documents) is
+    dropped and the rest of the documents are validated here, with the process's
+    :func:`kit_validator` (compiled on first need only).
+    """
+
+    def __init__(self, settings: Settings, client: ValidationClient) -> None:
+        self._settings = settings
+        self._client: ValidationClient | None = client
+
+    @property
+    def through_server(self) -> bool:
+        """Whether the next document goes to the server."""
+        return self._client is not None
+
+    def validate(self, data: bytes, *, dmp: bool = False) -> ValidationReport:
+        from esante.cda.validate import ServerUnavailableError
+
+        if self._client is not None:
+            try:
+                return self._client.validate(data, dmp=dmp)
+            except ServerUnavailableError:
+                self.close()
+        local = kit_validator(self._settings)
+        assert local is not None  # the kit was there when the server was reached
+        return local.validate(data, dmp=dmp)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+@contextmanager
+def kit_check(settings: Settings, *, server: bool = True) -> Iterator[KitCheck | None]:
+    """The kit's check for a command: through the local validation server when one runs
+    or can start (``server``, and ``ESANTE_NO_VALIDATION_SERVER`` is not ``1``), else this
+    process's :func:`kit_validator`; None when no kit is installed.
+
+    Raises :class:`~esante.errors.ConfigError` when the configured kit is unusable.
+    """
+    kit = settings.effective_cisis_kit
+    if kit is None:
+        yield None
+        return
+    client = None
+    from esante.cda.validate import KitError, connect_validation_server, server_disabled
+
+    if server and not server_disabled():
+        try:
+            client = connect_validation_server(kit, cache_dir=_schematron_cache(settings))
+        except KitError as exc:
+            raise ConfigError(exc.message, detail=exc.detail, field=exc.field) from exc
+    if client is None:
+        yield kit_validator(settings)
+        return
+    check = ServerFirstCheck(settings, client)
+    try:
+        yield check
+    finally:
+        check.close()
+
+
+def check_conformance(validator: KitCheck, cda: bytes, *, dmp: bool) -> None:
     """Refuse ``cda`` when the kit finds errors (warnings pass).
 
     Raises :class:`PracticeValidationError`: the kit's first error in French, how many

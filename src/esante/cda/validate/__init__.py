@@ -22,7 +22,7 @@ found through ``ESANTE_CISIS_KIT`` (see :mod:`esante.config`).
 
 from esante.cda.validate._batch import BatchItem, BatchValidator, validate_many
 from esante.cda.validate._report import Finding, Severity, ValidationReport, XsdIssue
-from esante.cda.validate._server import ValidationClient
+from esante.cda.validate._server import ValidationClient, server_disabled
 from esante.cda.validate._server import connect as connect_validation_server
 from esante.cda.validate._validator import Validator, shared_validator, validate_document
 from esante.cda.validate.errors import (
@@ -46,6 +46,7 @@ __all__ = [
     "Validator",
     "XsdIssue",
     "connect_validation_server",
+    "server_disabled",
     "shared_validator",
     "validate_document",
     "validate_many",

@@ -70,6 +70,8 @@ from esante.config import load_settings
 from esante.errors import EsanteError
 
 PROTOCOL = 1
+NO_SERVER_ENV = "ESANTE_NO_VALIDATION_SERVER"
+"""``1``: commands never use the server (constrained hosts, tests of the in-process path)."""
 MAX_FRAME = 80 * 1024 * 1024  # a 50 MB document in base64 (safexml's bound), or its report
 IDLE_SECONDS = 900.0
 START_TIMEOUT = 30.0  # for the socket to appear; the first answer may take longer
@@ -81,6 +83,11 @@ _ERRORS: dict[str, type[CdaValidationError]] = {
     "InvalidDocumentError": InvalidDocumentError,
     "KitError": KitError,
 }
+
+
+def server_disabled() -> bool:
+    """Whether ``ESANTE_NO_VALIDATION_SERVER=1`` forbids the server to commands."""
+    return os.environ.get(NO_SERVER_ENV) == "1"
 
 
 def _code_digest() -> str:
