@@ -123,13 +123,20 @@ class ServerFirstCheck:
 def kit_check(settings: Settings, *, server: bool = True) -> Iterator[KitCheck | None]:
     """The kit's check for a command: through the local validation server when one runs
     or can start (``server``, and ``ESANTE_NO_VALIDATION_SERVER`` is not ``1``), else this
-    process's :func:`kit_validator`; None when no kit is installed.
+    process's :func:`kit_validator`; None when no kit is installed. A process that holds
+    the compiled kit already (it validated before: a test process running commands
+    in-process, a long-lived caller) keeps using it: nothing to gain from a server.
 
     Raises :class:`~esante.errors.ConfigError` when the configured kit is unusable.
     """
     kit = settings.effective_cisis_kit
     if kit is None:
         yield None
+        return
+    with _LOCK:  # this process compiled the kit already (a long-lived caller): use it
+        compiled = _BY_KIT.get(str(Path(kit).resolve()))
+    if compiled is not None:
+        yield compiled
         return
     client = None
     from esante.cda.validate import KitError, connect_validation_server, server_disabled

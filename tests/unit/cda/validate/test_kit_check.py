@@ -16,7 +16,12 @@ import pytest
 from esante.cda.validate import Validator
 from esante.cda.validate._server import run_dir
 from esante.config import load_settings
-from esante.practice.conformance import ServerFirstCheck, check_conformance, kit_check
+from esante.practice.conformance import (
+    ServerFirstCheck,
+    check_conformance,
+    kit_check,
+    kit_validator,
+)
 from esante.practice.errors import PracticeValidationError
 from tests.unit.cda.validate.kitfiles import synthetic_document
 from tests.waiting import wait_until
@@ -118,3 +123,11 @@ def test_no_check_without_a_kit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     with kit_check(load_settings()) as check:
         assert check is None
     assert not (tmp_path / "home" / "run").exists()  # no server was started for nothing
+
+
+def test_a_process_that_compiled_the_kit_keeps_using_it(home: Path) -> None:
+    settings = load_settings()
+    compiled = kit_validator(settings)
+    with kit_check(settings) as check:
+        assert check is compiled
+    assert _server_pids(home) == []  # no server started for nothing
