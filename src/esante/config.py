@@ -14,6 +14,8 @@ variable                   meaning
 ``ESANTE_DATABASE_URL``    SQLAlchemy URL; default SQLite ``$ESANTE_HOME/esante.db`` (WAL)
 ``ESANTE_CISIS_KIT``       the ANS CI-SIS CDA kit; default ``../shared/cisis-kit`` if present
 ``ESANTE_SANDBOX``         directory of a running sandbox (its ``sandbox.json``)
+``ESANTE_MSS_NO_PATIENT_REPLY``  ``1``: messages to a patient's Mon espace santé mailbox
+                           say the patient may not reply (``X-MSS-MES: FIN``); default ``0``
 ``ESANTE_HOST``            address ``esante serve`` listens on; default ``127.0.0.1``
 ``ESANTE_PORT``            port ``esante serve`` listens on; default ``8000``
 ``ESANTE_ENV``             ``development`` (default) or ``production``
@@ -77,6 +79,8 @@ Configuration (environment variables):
   ESANTE_FEED_AUTH     how DMP feeding authenticates: indirecte (the structure's
                        certificate) | directe (the author's CPS) [default: indirecte]
   ESANTE_MSS_PRODUCT_REFERENCE  X-MSS-NIL of the messages sent [default: ESANTE-BAC-A-SABLE]
+  ESANTE_MSS_NO_PATIENT_REPLY  1: messages to a patient's Mon espace santé mailbox
+                       say the patient may not reply (X-MSS-MES: FIN) [default: 0]
   ESANTE_PMI_ADDRESS   MSSanté address the CS9/CS24 certificates go to
                        [default: certificatsdesante@plateformecse.mssante.fr]
   ESANTE_MAX_REQUEST_BYTES  largest request body the REST service reads (413
@@ -141,6 +145,11 @@ class Settings(BaseSettings):
     deferral_seconds: int = Field(default=600, ge=0, le=7 * 24 * 3600)
     feed_auth: Literal["indirecte", "directe"] = "indirecte"
     mss_product_reference: str = Field(default="ESANTE-BAC-A-SABLE", min_length=1)
+    mss_no_patient_reply: bool = Field(
+        default=False,
+        description="messages to a patient's Mon espace santé mailbox say the patient may "
+        "not reply (X-MSS-MES: FIN, volet MSSanté des LPS)",
+    )
     pmi_address: str | None = Field(default=None, description="PMI platform mailbox")
     max_request_bytes: int = Field(
         default=20 * 1024 * 1024,

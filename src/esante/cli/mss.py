@@ -5,7 +5,9 @@
   secretariat of the demo general practitioner's cabinet), authenticated with that
   mailbox's credentials from the sandbox's ``sandbox.json``; prints the Message-ID.
   ``--accuse`` asks the recipient for an acknowledgement (MDN); ``--sans-reponse`` tells
-  a patient's Mon espace santé mailbox that the patient may not reply (``X-MSS-MES: FIN``).
+  a patient's Mon espace santé mailbox that the patient may not reply (``X-MSS-MES: FIN``),
+  ``--reponse-autorisee`` that they may; without either, the practice's setting
+  ``ESANTE_MSS_NO_PATIENT_REPLY`` (default: the patient may reply) decides.
   The package names the institution (the organisational mailbox of the sender's domain).
 * ``fetch`` — read the messages of ``--mailbox`` not yet dealt with by esante (read in a
   mail client or not: esante's own marks and records say what it has imported, never
@@ -134,13 +136,15 @@ def send_cmd(
         bool, typer.Option("--pdf/--sans-pdf", help="Joindre une copie PDF de chaque document.")
     ] = True,
     no_reply: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--sans-reponse",
+            "--sans-reponse/--reponse-autorisee",
             help="Message à un patient (Mon espace santé) : le patient ne peut pas répondre "
-            "(X-MSS-MES: FIN).",
+            "(X-MSS-MES: FIN), ou le peut. Par défaut : le réglage du cabinet "
+            "ESANTE_MSS_NO_PATIENT_REPLY (réponse autorisée).",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     sandbox: SandboxOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -149,6 +153,8 @@ def send_cmd(
     from esante.mss import MssSendError, XdmCreator, compose_message
     from esante.xds import Code
 
+    settings = load_settings()
+    blocked = settings.mss_no_patient_reply if no_reply is None else no_reply
     manifest = load_manifest(sandbox)
     entry = _mss_section(manifest).mailbox(sender)
     if entry is None:
@@ -169,13 +175,13 @@ def send_cmd(
         documents,
         sender=entry.address,
         to=to,
-        product_reference=load_settings().mss_product_reference,
+        product_reference=settings.mss_product_reference,
         source_id=LPS_OID,
         content_type_code=Code(*ACTIVITY),
         creator=XdmCreator(organization=_institution(_mss_section(manifest), entry)),
         sender_name=entry.display_name or None,
         request_mdn=accuse,
-        block_patient_reply=no_reply,
+        block_patient_reply=blocked,
         pdf_copy=pdf,
     )
     accepted = _client(sandbox_directory(sandbox), entry.address).send(composed.message)
@@ -188,6 +194,7 @@ def send_cmd(
                 "objet": composed.subject,
                 "documents": list(composed.document_ids),
                 "accuse_demande": accuse,
+                "reponse_patient_bloquee": composed.message.get("X-MSS-MES") == "FIN",
             }
         )
         return

@@ -92,8 +92,7 @@ def _xdm_activity(practice: Practice, message_id: str) -> list[str]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             metadata = etree.fromstring(archive.read("IHE_XDM/SUBSET01/METADATA.XML"))
         codes = metadata.xpath(
-            "//*[local-name()='Classification'][@classificationScheme=$scheme]"
-            "/@nodeRepresentation",
+            "//*[local-name()='Classification'][@classificationScheme=$scheme]/@nodeRepresentation",
             scheme=SS_CONTENT_TYPE,
         )
         assert isinstance(codes, list)

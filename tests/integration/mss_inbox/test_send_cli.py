@@ -71,3 +71,86 @@ def test_send_to_a_patient_from_a_personal_box(
     assert institution in readme
     assert institution in index
     assert doctor not in index
+
+
+def _patient_reply_header(
+    inbox_sandbox: RunningSandbox, tmp_path: Path, setting: str, *flags: str
+) -> str | None:
+    """``X-MSS-MES`` of a message ``esante mss send`` sends to Lola's patient mailbox with
+    ``ESANTE_MSS_NO_PATIENT_REPLY=setting`` and ``flags``."""
+    assert inbox_sandbox.mss is not None
+    patient = f"{world.ins('lola').lower()}@patient.mssante.fr"
+    cda = tmp_path / "vsm.xml"
+    cda.write_bytes(world.example("vsm", "lola"))
+    env = {
+        "ESANTE_SANDBOX": str(inbox_sandbox.manifest.directory),
+        "ESANTE_MSS_PRODUCT_REFERENCE": world.NIL,
+        "ESANTE_MSS_NO_PATIENT_REPLY": setting,
+    }
+    sent = CliRunner().invoke(
+        app,
+        [
+            "send",
+            str(cda),
+            "--to",
+            patient,
+            "--from",
+            world.COLLEAGUE,
+            "--sans-pdf",
+            *flags,
+            "--json",
+        ],
+        env=env,
+    )
+    assert sent.exit_code == 0, sent.output
+    output = json.loads(sent.output)
+    (raw,) = [
+        data
+        for _, data in inbox_sandbox.mss.operator.inbox(patient)
+        if output["message_id"].encode() in data.split(b"\r\n\r\n", 1)[0]
+    ]
+    received = BytesParser(policy=policy.default).parsebytes(raw)
+    value = received["X-MSS-MES"]
+    assert output["reponse_patient_bloquee"] is (value == "FIN")
+    return None if value is None else str(value)
+
+
+def test_the_practice_setting_decides_whether_a_patient_may_reply(
+    inbox_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    assert _patient_reply_header(inbox_sandbox, tmp_path, "0") is None
+    assert _patient_reply_header(inbox_sandbox, tmp_path, "1") == "FIN"
+    # the option of one send wins over the setting, both ways
+    assert _patient_reply_header(inbox_sandbox, tmp_path, "1", "--reponse-autorisee") is None
+    assert _patient_reply_header(inbox_sandbox, tmp_path, "0", "--sans-reponse") == "FIN"
+
+
+NURSE = "chloe.girard@msp-tilleuls.mssante.fr"
+"""A professional mailbox no other inbox test reads."""
+
+
+def test_a_professional_recipient_never_gets_x_mss_mes(
+    inbox_sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    assert inbox_sandbox.mss is not None
+    cda = tmp_path / "vsm.xml"
+    cda.write_bytes(world.example("vsm", "lola"))
+    env = {
+        "ESANTE_SANDBOX": str(inbox_sandbox.manifest.directory),
+        "ESANTE_MSS_PRODUCT_REFERENCE": world.NIL,
+        "ESANTE_MSS_NO_PATIENT_REPLY": "1",
+    }
+    sent = CliRunner().invoke(
+        app,
+        ["send", str(cda), "--to", NURSE, "--from", world.COLLEAGUE, "--sans-pdf", "--json"],
+        env=env,
+    )
+    assert sent.exit_code == 0, sent.output
+    output = json.loads(sent.output)
+    assert output["reponse_patient_bloquee"] is False
+    (raw,) = [
+        data
+        for _, data in inbox_sandbox.mss.operator.inbox(NURSE)
+        if output["message_id"].encode() in data.split(b"\r\n\r\n", 1)[0]
+    ]
+    assert b"\r\nX-MSS-MES:" not in raw.split(b"\r\n\r\n", 1)[0]
