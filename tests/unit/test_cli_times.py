@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from esante.cli._output import paris_time
 from esante.cli.main import app
 from esante.outbox import NewOrder, block, create_order
-from esante.store import Patient, make_engine, session_factory
+from esante.store import Patient, Structure, make_engine, session_factory
 
 BEFORE_SPRING = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 AFTER_SPRING = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
@@ -50,6 +50,8 @@ def _order_blocked_across_the_change(url: str) -> int:
     try:
         with session_factory(engine)() as session:
             patient = _patient(session)
+            # the CLI's local operator acts for a structure (practice.orders)
+            session.add(Structure(name="Cabinet", id_nat_struct="31750000001"))
             with time_machine.travel(BEFORE_SPRING, tick=False):
                 order = create_order(
                     session,

@@ -17,6 +17,18 @@ practice functions call :func:`require` before acting, route handlers do not dec
   this, with the patient at hand).
 * **Break-glass** (accès en urgence) only for a médecin or a sage-femme signed in
   nominatively.
+* **Send orders** (:mod:`esante.practice.orders`): everyone of the structure reads them
+  (``orders:read``) and may *hold one back* (``orders:write``: block — reversible, it
+  sends nothing; a secretary taking a patient's objection on the phone holds the send
+  until the professional decides). Making an order leave or dropping it for good
+  (``orders:decide``: unblock, send now, retry, cancel) is a health professional's
+  decision: the document leaves in the name of its professional, and feeding the DMP
+  is a professional's duty (a cancelled feeding never reaches the patient's record).
+  A deletion from the DMP (``dmp:delete``, TD3.3c) — requesting it, and any action on
+  its order — is for the professions that feed the DMP (``dmp:feed``'s): it removes a
+  document from the patient's national record.
+* **Consent reads** (``consent:read``): everyone of the structure (the secretariat must
+  know whether a patient opposed the DMP).
 """
 
 from __future__ import annotations
@@ -39,10 +51,14 @@ Action = Literal[
     "patients:write",
     "documents:read",
     "documents:write",
+    "orders:read",
     "orders:write",
+    "orders:decide",
+    "consent:read",
     "consent:write",
     "dmp:consult",
     "dmp:feed",
+    "dmp:delete",
     "dmp:break_glass",
 ]
 
@@ -57,29 +73,39 @@ _RECORD_ACTIONS: Final = frozenset(
         "patients:write",
         "documents:read",
         "documents:write",
+        "orders:read",
         "orders:write",
+        "consent:read",
         "consent:write",
     }
 )
 _SCOPE_OF: Final[dict[str, str]] = {
     "patients:read": "patients:read",
     "patients:write": "patients:write",
+    "consent:read": "patients:read",
     "consent:write": "patients:write",
     "documents:read": "documents:read",
     "documents:write": "documents:write",
+    "orders:read": "documents:read",
     "orders:write": "documents:write",
+    "orders:decide": "documents:write",
     "dmp:consult": "dmp",
     "dmp:feed": "dmp",
+    "dmp:delete": "dmp",
 }
 _LABELS: Final[dict[str, str]] = {
     "patients:read": "consulter les patients",
     "patients:write": "modifier les patients",
     "documents:read": "consulter les documents",
     "documents:write": "produire ou envoyer des documents",
-    "orders:write": "agir sur les envois",
+    "orders:read": "consulter les envois",
+    "orders:write": "bloquer un envoi",
+    "orders:decide": "débloquer, envoyer, relancer ou annuler un envoi",
+    "consent:read": "consulter le consentement",
     "consent:write": "enregistrer le consentement",
     "dmp:consult": "consulter le DMP",
     "dmp:feed": "alimenter le DMP",
+    "dmp:delete": "décider d'une suppression dans le DMP",
     "dmp:break_glass": "utiliser l'accès en urgence au DMP",
 }
 
@@ -101,7 +127,9 @@ def allowed(actor: Actor, action: Action) -> bool:
         return False
     if action == "dmp:consult":
         return actor.role in DMP_CONSULTING_PROFESSIONS
-    if action == "dmp:feed":
+    if action == "orders:decide":
+        return actor.is_professional
+    if action in ("dmp:feed", "dmp:delete"):
         return actor.role in DMP_FEEDING_PROFESSIONS
     if action == "dmp:break_glass":
         return actor.role in BREAK_GLASS_PROFESSIONS and actor.kind in ("psc", "local")

@@ -55,22 +55,26 @@ def test_feed_block_release_and_send_from_the_command_line(
     assert [o["etat"] for o in orders] == ["scheduled", "scheduled"]
     first, second = sorted(o["id"] for o in orders)
     assert _run(env, "outbox", "block", str(first), "--par", "810003986931")[0] == 0
-    assert _run(env, "outbox", "now", str(second))[0] == 0
+    # making an order leave is a professional's decision: the local operator may not
+    code, out = _run(env, "outbox", "now", str(second))
+    assert code == 1
+    assert "Votre rôle ne permet pas de débloquer, envoyer, relancer ou annuler" in out
+    assert _run(env, "outbox", "now", str(second), "--ps", "generaliste")[0] == 0
     code, out = _run(env, "worker", "--once")
     assert code == 0, out
     assert "1 envoyé(s)" in out
     code, out = _run(env, "outbox", "show", str(first))
     assert "bloqué par 810003986931" in out
     # released and sent now
-    assert _run(env, "outbox", "unblock", str(first))[0] == 0
-    assert _run(env, "outbox", "now", str(first))[0] == 0
+    assert _run(env, "outbox", "unblock", str(first), "--ps", "generaliste")[0] == 0
+    assert _run(env, "outbox", "now", str(first), "--ps", "810003986931")[0] == 0
     assert "1 envoyé(s)" in _run(env, "worker", "--once")[1]
     states = {
         o["id"]: o["etat"] for o in json.loads(_run(env, "outbox", "list", "--json")[1])["ordres"]
     }
     assert states == {first: "sent", second: "sent"}
     # a sent order cannot be cancelled any more: French error, exit 1
-    code, out = _run(env, "outbox", "cancel", str(first))
+    code, out = _run(env, "outbox", "cancel", str(first), "--ps", "generaliste")
     assert code == 1
     assert "Impossible d'annuler cet envoi : il est envoyé." in out
 

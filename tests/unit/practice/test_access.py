@@ -23,9 +23,13 @@ RECORD = {
     "patients:write",
     "documents:read",
     "documents:write",
+    "orders:read",
     "orders:write",
+    "consent:read",
     "consent:write",
 }
+DECIDE = {"orders:decide"}
+"""Making an order leave or cancelling it: a health professional's decision."""
 ALL = set(get_args(Action))
 
 
@@ -43,10 +47,11 @@ def _granted(actor: Actor) -> set[str]:
         (ROLE_MEDECIN, "psc", ALL),
         (ROLE_MEDECIN, "local", ALL),
         (ROLE_SAGE_FEMME, "psc", ALL),
-        (ROLE_PHARMACIEN, "psc", RECORD | {"dmp:consult", "dmp:feed"}),
-        (ROLE_INFIRMIER, "local", RECORD | {"dmp:consult", "dmp:feed"}),
-        ("70", "psc", RECORD | {"dmp:feed"}),  # masseur-kinésithérapeute: feeds only
-        ("40", "psc", RECORD),  # chirurgien-dentiste: no DMP right in this policy
+        (ROLE_PHARMACIEN, "psc", RECORD | DECIDE | {"dmp:consult", "dmp:feed", "dmp:delete"}),
+        (ROLE_INFIRMIER, "local", RECORD | DECIDE | {"dmp:consult", "dmp:feed", "dmp:delete"}),
+        # masseur-kinésithérapeute: feeds (and deletes what was fed) only
+        ("70", "psc", RECORD | DECIDE | {"dmp:feed", "dmp:delete"}),
+        ("40", "psc", RECORD | DECIDE),  # chirurgien-dentiste: no DMP right in this policy
         (ROLE_SECRETAIRE, "local", RECORD),
     ],
 )
@@ -56,13 +61,14 @@ def test_each_role_gets_its_actions(role: str, kind: ActorKind, expected: set[st
 
 def test_an_api_key_gets_its_scopes_and_never_break_glass() -> None:
     reader = _actor(ROLE_APIKEY, "apikey", scopes=frozenset({"patients:read"}))
-    assert _granted(reader) == {"patients:read"}
+    assert _granted(reader) == {"patients:read", "consent:read"}
     writer = _actor(ROLE_APIKEY, "apikey", scopes=frozenset({"patients:write", "documents:write"}))
     assert _granted(writer) == {
         "patients:write",
         "consent:write",
         "documents:write",
         "orders:write",
+        "orders:decide",
     }
     everything = _actor(
         ROLE_APIKEY,

@@ -122,17 +122,20 @@ def test_notice_then_consent_gate_the_access_and_refusals_stay_traced(demo: Demo
         ("refused", "normal", f"ipp={_ipp(demo)}; notice_not_acknowledged")
     ]
 
-    notice = demo.client.get(f"/api/practitioners/{doctor}/dmp-notice").json()
+    notice = demo.client.get("/api/me/dmp-notice").json()
+    assert notice["practitioner_id"] == doctor  # the signed-in GP's own notice
     assert notice["due"] is True
     assert notice["due_at"] is None
     assert (notice["text"], notice["button"]) == (NOTICE_TEXT, NOTICE_BUTTON_TEXT)
-    acknowledged = demo.client.post(f"/api/practitioners/{doctor}/dmp-notice")
+    acknowledged = demo.client.post("/api/me/dmp-notice")
     assert acknowledged.status_code == 200
     assert acknowledged.json()["due"] is False
     due_at = datetime.fromisoformat(acknowledged.json()["due_at"])
     assert abs(due_at - (datetime.now(UTC) + timedelta(days=180))) < timedelta(minutes=1)
+    assert demo.client.get("/api/me/dmp-notice").json()["due"] is False
+    # the older path answers for the actor's own id only: 403 for any other, known or not
     assert demo.client.get(f"/api/practitioners/{doctor}/dmp-notice").json()["due"] is False
-    assert demo.client.get("/api/practitioners/9999/dmp-notice").status_code == 404
+    assert demo.client.get("/api/practitioners/9999/dmp-notice").status_code == 403
 
     no_consent = demo.client.post(f"/api/patients/{lola}/dmp-access", json=ask)
     assert no_consent.status_code == 403
@@ -157,7 +160,7 @@ def test_notice_then_consent_gate_the_access_and_refusals_stay_traced(demo: Demo
 def test_break_glass_needs_a_reason(demo: Demo) -> None:
     robert = demo.patients["robert"]
     doctor = demo.practitioners["generaliste"]
-    demo.client.post(f"/api/practitioners/{doctor}/dmp-notice")
+    assert demo.client.post(f"/api/practitioners/{doctor}/dmp-notice").status_code == 200
     url = f"/api/patients/{robert}/dmp-access"
 
     bare = demo.client.post(url, json={"mode": "bris_de_glace"})

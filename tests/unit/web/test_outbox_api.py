@@ -1,5 +1,9 @@
 """``/api/outbox`` over HTTP on SQLite and PostgreSQL: list, read with history, block,
 unblock, cancel, send now, retry; 409 for an action the order's state does not allow.
+
+The client is signed in as the demo GP (:func:`open_demo`): the history names them for
+every action, whatever ``by`` an older client still sends (ignored). Who may do what and
+the trace: ``test_outbox_authorisation.py``.
 """
 
 from __future__ import annotations
@@ -61,7 +65,7 @@ def test_block_then_cancel_and_wrong_transitions(demo: Demo) -> None:
     assert [(e["from_state"], e["to_state"], e["by"], e["reason"]) for e in read["events"]] == [
         (None, "scheduled", "810003986931", None),
         ("scheduled", "blocked", "810003986931", "À relire"),
-        ("blocked", "cancelled", None, "Doublon"),
+        ("blocked", "cancelled", "810003986931", "Doublon"),
     ]
     assert read["events"][-1]["to_label"] == "annulé"
 
@@ -91,6 +95,7 @@ def test_unblock_send_now_retry_and_filters(demo: Demo) -> None:
     demo.client.post(f"/api/outbox/{order_id}/block")
     released = demo.client.post(f"/api/outbox/{order_id}/unblock", json={"by": "secrétariat"})
     assert released.json()["state"] == "scheduled"
+    assert released.json()["events"][-1]["by"] == "810003986931"  # the GP, not the body's
     now = demo.client.post(f"/api/outbox/{order_id}/send-now").json()
     assert now["state"] == "due"
     assert datetime.fromisoformat(now["available_at"]) <= datetime.now(UTC)

@@ -6,8 +6,13 @@ before letting the error become a 403. The session holds nothing else at that po
 route only read before), so the commit keeps exactly the trace of the refusal.
 
 Every refusal body carries a ``code``: ``access_notice_required`` (show the notice of
-``/api/practitioners/{id}/dmp-notice``, have it acknowledged, retry) or
-``consent_refused``.
+``/api/me/dmp-notice``, have it acknowledged, retry) or ``consent_refused``.
+
+Who acts is the authenticated actor (issue 12): a consent read is checked and traced
+(:mod:`esante.practice.consent_reading`); the access notice is the signed-in
+professional's own (``/api/me/dmp-notice``; the older
+``/api/practitioners/{id}/dmp-notice`` answers only for the actor's own id, 403 for any
+other, :mod:`esante.practice.actor_notice`).
 """
 
 from __future__ import annotations
@@ -22,16 +27,15 @@ from esante.practice import (
     NOTICE_TEXT,
     NOTICE_VERSION,
     ConsentError,
-    acknowledge_notice,
     authorize_consultation,
-    consent_history,
-    consent_state,
     notice_due,
     notice_due_at,
     record_consent,
 )
+from esante.practice.actor_notice import acknowledge_own_notice, own_practitioner
+from esante.practice.consent_reading import read_consent as read_patient_consent
 from esante.web.api.deps import SessionDep
-from esante.web.api.schemas.common import INVALID, NOT_FOUND, RecordId
+from esante.web.api.schemas.common import INVALID, NOT_FOUND, ErrorPublic, RecordId
 from esante.web.api.schemas.consent import (
     AccessIn,
     AccessPublic,
@@ -51,6 +55,16 @@ REFUSED: dict[int | str, dict[str, Any]] = {
         "description": "Accès refusé par les règles de consentement (refus tracé)",
     },
 }
+NOT_YOURS: dict[int | str, dict[str, Any]] = {
+    403: {
+        "model": ErrorPublic,
+        "description": "Pas un professionnel du cabinet connecté en son nom, ou "
+        "l'avertissement d'un autre professionnel",
+    },
+}
+ROLE_REFUSED: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorPublic, "description": "Action que votre rôle ne permet pas (refus tracé)"},
+}
 
 
 @router.get(
@@ -60,15 +74,18 @@ REFUSED: dict[int | str, dict[str, Any]] = {
     description=(
         "Où en est le patient : informé, opposition ou non à l'alimentation, consentement "
         "à la consultation ; et toutes ses décisions, de la plus ancienne à la plus récente. "
-        "Sans décision enregistrée : alimentation permise, consultation non."
+        "Sans décision enregistrée : alimentation permise, consultation non. La "
+        "consultation est tracée."
     ),
     response_description="L'état et l'historique",
-    responses=NOT_FOUND,
+    responses={**NOT_FOUND, **ROLE_REFUSED},
 )
-def read_consent(patient_id: RecordId, session: SessionDep) -> ConsentPublic:
+def read_consent(patient_id: RecordId, session: SessionDep, actor: ActorDep) -> ConsentPublic:
+    consent = read_patient_consent(session, patient_id, actor=actor)
+    session.commit()  # the trace of the read
     return ConsentPublic(
-        state=ConsentStatePublic.of(consent_state(session, patient_id)),
-        history=[ConsentStatePublic.of(s) for s in consent_history(session, patient_id)],
+        state=ConsentStatePublic.of(consent.state),
+        history=[ConsentStatePublic.of(s) for s in consent.history],
     )
 
 
@@ -145,34 +162,68 @@ def _notice(session: Session, practitioner_id: int) -> NoticePublic:
     )
 
 
+NOTICE_DESCRIPTION = (
+    "Faut-il vous afficher l'avertissement d'accès au DMP / Mon espace santé (jamais "
+    "validé, ou validé il y a plus de 180 jours) ; son texte et celui du bouton « J'ai "
+    "compris ». L'avertissement est celui du professionnel connecté."
+)
+ACKNOWLEDGE_DESCRIPTION = (
+    "Enregistre que vous, professionnel connecté, avez lu l'avertissement et cliqué sur "
+    "« J'ai compris » ; valable 180 jours. L'acceptation est tracée."
+)
+
+
+@router.get(
+    "/me/dmp-notice",
+    response_model=NoticePublic,
+    summary="Mon avertissement d'accès au DMP",
+    description=NOTICE_DESCRIPTION,
+    response_description="L'avertissement et son échéance",
+    responses=NOT_YOURS,
+)
+def read_my_notice(session: SessionDep, actor: ActorDep) -> NoticePublic:
+    return _notice(session, own_practitioner(actor))
+
+
+@router.post(
+    "/me/dmp-notice",
+    response_model=NoticePublic,
+    summary="Valider mon avertissement d'accès au DMP (« J'ai compris »)",
+    description=ACKNOWLEDGE_DESCRIPTION,
+    response_description="L'avertissement, validé",
+    responses=NOT_YOURS,
+)
+def acknowledge_my_notice(session: SessionDep, actor: ActorDep) -> NoticePublic:
+    acknowledgement = acknowledge_own_notice(session, actor)
+    session.commit()
+    return _notice(session, acknowledgement.practitioner_id)
+
+
 @router.get(
     "/practitioners/{practitioner_id}/dmp-notice",
     response_model=NoticePublic,
-    summary="Avertissement d'accès au DMP",
-    description=(
-        "Faut-il afficher l'avertissement d'accès au DMP / Mon espace santé à ce "
-        "professionnel (jamais validé, ou validé il y a plus de 180 jours) ; son texte et "
-        "celui du bouton « J'ai compris »."
-    ),
+    summary="Avertissement d'accès au DMP (ancien chemin)",
+    description=NOTICE_DESCRIPTION + " Préférer /api/me/dmp-notice : ce chemin ne répond "
+    "que pour votre propre identifiant (403 pour tout autre).",
     response_description="L'avertissement et son échéance",
-    responses=NOT_FOUND,
+    responses=NOT_YOURS,
+    deprecated=True,
 )
-def read_notice(practitioner_id: RecordId, session: SessionDep) -> NoticePublic:
-    return _notice(session, practitioner_id)
+def read_notice(practitioner_id: RecordId, session: SessionDep, actor: ActorDep) -> NoticePublic:
+    return _notice(session, own_practitioner(actor, practitioner_id))
 
 
 @router.post(
     "/practitioners/{practitioner_id}/dmp-notice",
     response_model=NoticePublic,
-    summary="Valider l'avertissement d'accès au DMP (« J'ai compris »)",
-    description=(
-        "Enregistre que le professionnel a lu l'avertissement et cliqué sur « J'ai "
-        "compris » ; valable 180 jours. L'acceptation est tracée."
-    ),
+    summary="Valider l'avertissement d'accès au DMP (ancien chemin)",
+    description=ACKNOWLEDGE_DESCRIPTION + " Préférer /api/me/dmp-notice : ce chemin ne "
+    "répond que pour votre propre identifiant (403 pour tout autre).",
     response_description="L'avertissement, validé",
-    responses=NOT_FOUND,
+    responses=NOT_YOURS,
+    deprecated=True,
 )
-def acknowledge(practitioner_id: RecordId, session: SessionDep) -> NoticePublic:
-    acknowledge_notice(session, practitioner_id)
+def acknowledge(practitioner_id: RecordId, session: SessionDep, actor: ActorDep) -> NoticePublic:
+    acknowledge_own_notice(session, actor, practitioner_id)
     session.commit()
     return _notice(session, practitioner_id)

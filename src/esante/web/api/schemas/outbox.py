@@ -21,7 +21,12 @@ OrderKind = Literal["dmp_submit", "dmp_delete", "mss_send"]
 """Kinds of :class:`esante.store.SendOrder` (a unit test keeps them in step)."""
 
 MAX_ACTOR = 120
-"""Longest ``by`` kept (``send_order_event.by``)."""
+"""Longest ``by`` accepted (``send_order_event.by``), though ignored."""
+
+_IGNORED_BY = (
+    "Ignoré : l'auteur de l'action, gardé dans l'historique, est la personne de "
+    "l'identifiant présenté (session, jeton, clé d'API)"
+)
 
 
 class OrderPublic(BaseModel):
@@ -81,7 +86,10 @@ class OrderEventPublic(BaseModel):
     from_state: str | None
     to_state: str
     to_label: str = Field(description="Nouvel état, en français")
-    by: str | None = Field(description="Auteur : idNat_PS de l'utilisateur ou worker")
+    by: str | None = Field(
+        description="Auteur : identifiant de la personne connectée (idNat_PS, compte local, "
+        "apikey:<préfixe>) ou du worker"
+    )
     reason: str | None
     error_code: str | None
 
@@ -122,10 +130,14 @@ class OutboxPublic(BaseModel):
 
 
 class OrderActionIn(InputModel):
-    """Who blocks or cancels the order, and why (both optional)."""
+    """Why the order is blocked or cancelled (optional). ``by`` is accepted for older
+    clients and ignored: who acts is the authenticated actor (issue 12)."""
 
     by: str | None = Field(
-        default=None, max_length=MAX_ACTOR, description="Auteur de l'action (idNat_PS...)"
+        default=None,
+        max_length=MAX_ACTOR,
+        json_schema_extra={"deprecated": True},
+        description=_IGNORED_BY,
     )
     reason: str | None = Field(
         default=None, max_length=2000, description="Motif, gardé dans l'historique de l'envoi"
@@ -133,8 +145,12 @@ class OrderActionIn(InputModel):
 
 
 class OrderActorIn(InputModel):
-    """Who unblocks, sends now or retries the order (optional)."""
+    """The body of unblock, send now, retry: nothing to say. ``by`` is accepted for older
+    clients and ignored: who acts is the authenticated actor (issue 12)."""
 
     by: str | None = Field(
-        default=None, max_length=MAX_ACTOR, description="Auteur de l'action (idNat_PS...)"
+        default=None,
+        max_length=MAX_ACTOR,
+        json_schema_extra={"deprecated": True},
+        description=_IGNORED_BY,
     )
