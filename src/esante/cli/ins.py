@@ -1,13 +1,21 @@
 """`esante ins` — check an INS matricule; the INSi teleservice; the INS DataMatrix.
 
 ``insi --nom … --prenom … --naissance … --sexe … [--lieu]`` and ``vitale --nir-assure …
---naissance …`` query the INSi teleservice of the running sandbox (``--sandbox`` or
-``ESANTE_SANDBOX``, mutual TLS with its PKI) on behalf of a demo professional (``--ps``)
-and print the answer in French: result code 00 / 01 / 02 with its meaning and what to do
-next, the INS (and previous ones) and the INS traits, the reference of the answer.
-``qualifier IPP [--ins … --oid …] [--piece …] [--statut QUAL]`` records identity evidence
-on a patient of the practice database through the practice's rules (the INS verified or
-retrieved by INSi, never typed as evidence), as the REST evidence route does.
+--naissance …`` query the INSi teleservice of the configured services (``ESANTE_SERVICES``:
+the running sandbox's by default, ``--sandbox`` or ``ESANTE_SANDBOX``; or the CNAM's
+test platform or production with the structure's certificate, through
+:class:`esante.services.InsiConnection`) on behalf of the professional ``--ps`` (an RPPS,
+or a demo professional's key) and print the answer in French: result code 00 / 01 / 02
+with its meaning and what to do next, the INS (and previous ones) and the INS traits,
+the reference of the answer. ``qualifier IPP [--ins … --oid …] [--piece …] [--statut
+QUAL]`` records identity evidence on a patient of the practice database through the
+practice's rules (the INS verified or retrieved by INSi, never typed as evidence), as the
+REST evidence route does. ``reverifier [--periode JOURS] [--ipp IPP…]`` verifies again the
+INS whose last INSi verification is older than the period (one year by default), with
+the downgrade rules of :mod:`esante.practice.reverification`, a progress bar on stderr
+and a summary; it exits 1 when identities are left to retry or failed. In the commands
+acting on the database, the ``--ps`` professional is the actor (rules and trace of the
+API).
 
 ``check MATRICULE [--oid OID]`` prints "INS valide" with the kind and what the matricule
 encodes, or ends with a French error naming the problem and status 1 (a wrong key is
@@ -21,8 +29,11 @@ command group.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -43,8 +54,11 @@ from esante.identity import (
 from esante.identity.traits import SEX_LABELS
 
 if TYPE_CHECKING:
-    from esante.insi import InsiAnswer, InsiClient
-    from esante.transport import HttpsTransport
+    from sqlalchemy.orm import Session
+
+    from esante.insi import InsiAnswer
+    from esante.practice.actors import Actor
+    from esante.services import InsiConnection
 
 app = typer.Typer(
     help="INS : vérification du matricule, DataMatrix INS des documents imprimés.",
@@ -193,53 +207,46 @@ def decode_cmd(
 
 _SandboxOption = Annotated[
     Path | None,
-    typer.Option("--sandbox", help="Répertoire du bac à sable (défaut : ESANTE_SANDBOX)."),
+    typer.Option(
+        "--sandbox",
+        help="Répertoire du bac à sable (défaut : ESANTE_SANDBOX), avec ESANTE_SERVICES=sandbox.",
+    ),
 ]
 _PsOption = Annotated[
     str,
-    typer.Option("--ps", help="Professionnel pour qui l'appel est fait (clé de démonstration)."),
+    typer.Option(
+        "--ps",
+        help="Professionnel pour qui l'appel est fait : son RPPS (11 chiffres) ou une clé "
+        "de démonstration.",
+    ),
 ]
-_INSI_LPS_AUTHORISATION = "ESANTE-BAC-A-SABLE"
-"""CNDA authorisation number sent in ContexteLPS when talking to the sandbox."""
+_RPPS = re.compile(r"[0-9]{11}")
 
 
-def insi_sandbox_client(sandbox: Path | None, ps: str) -> tuple[InsiClient, HttpsTransport]:
-    """The INSi client of the running sandbox (its PKI for mutual TLS) and its transport,
-    which the caller closes; ``ps`` is a demo professional's key."""
-    from esante import __version__
-    from esante.cli.sandbox import load_manifest
+def professional_rpps(ps: str) -> str:
+    """The RPPS of ``--ps``: an RPPS as given, else a demo professional's key."""
     from esante.demo import DemoError, demo_dataset
-    from esante.insi import InsiClient, LpsIdentity, Professional, professional_assertion
-    from esante.sandbox.runtime import SandboxRuntimeError
-    from esante.transport import HttpsTransport, TlsConfig
 
-    manifest = load_manifest(sandbox)
-    if manifest.insi is None:
-        raise SandboxRuntimeError(
-            "Ce bac à sable n'a pas de téléservice INSi (redémarrez-le).",
-            detail="no insi entry in sandbox.json",
-            field="--sandbox",
-        )
+    if _RPPS.fullmatch(ps.strip()):
+        return ps.strip()
     try:
-        practitioner = demo_dataset().practitioner(ps)
+        return demo_dataset().practitioner(ps).rpps
     except DemoError as exc:
-        raise DemoError(exc.message, detail=exc.detail, field="--ps") from exc
-    id_nat = practitioner.id_nat_ps
-    pki = manifest.pki
-    transport = HttpsTransport(
-        TlsConfig(
-            ca_bundle=pki.ca, certificate=pki.authentication_certificate, key=pki.authentication_key
-        )
-    )
-    client = InsiClient(
-        transport,
-        manifest.insi.url,
-        lps=LpsIdentity(_INSI_LPS_AUTHORISATION, __version__, "esante", pki.structure_id),
-        professional=Professional(
-            id_nat, lambda: professional_assertion(id_nat, issuer=f"CN={id_nat}")
-        ),
-    )
-    return client, transport
+        raise DemoError(
+            f"{exc.message} Indiquez un RPPS (11 chiffres) ou une clé de démonstration.",
+            detail=exc.detail,
+            field="--ps",
+        ) from exc
+
+
+def insi_connection(sandbox: Path | None, ps: str) -> InsiConnection:
+    """The INSi client of the configured services (``ESANTE_SERVICES``: the running
+    sandbox's INSi by default, or the CNAM's with the structure's certificate) acting for
+    the professional ``ps`` (RPPS or demo key); the caller closes it (``with``)."""
+    from esante.config import load_settings
+    from esante.services import InsiConnection
+
+    return InsiConnection(load_settings(), "8" + professional_rpps(ps), sandbox=sandbox)
 
 
 def _print_answer(answer: InsiAnswer, as_json: bool) -> None:
@@ -303,9 +310,8 @@ def insi_cmd(
     from esante.identity.insi import TraitsQuery
 
     query = TraitsQuery(nom, tuple(prenom.split()), sexe, _birth_date(naissance), lieu)
-    client, transport = insi_sandbox_client(sandbox, ps)
-    with transport:
-        answer = client.search_traits(query)
+    with insi_connection(sandbox, ps) as insi:
+        answer = insi.search_traits(query)
     _print_answer(answer, as_json)
 
 
@@ -334,9 +340,8 @@ def vitale_cmd(
         birth_rank=rang,
         beneficiary_nir=nir_beneficiaire,
     )
-    client, transport = insi_sandbox_client(sandbox, ps)
-    with transport:
-        answer = client.search_vitale(query)
+    with insi_connection(sandbox, ps) as insi:
+        answer = insi.search_vitale(query)
     _print_answer(answer, as_json)
 
 
@@ -366,46 +371,174 @@ def qualify_cmd(
     Les règles sont celles du service REST : l'INS vient de la réponse du téléservice INSi
     (vérification de l'INS donnée, ou récupération), jamais d'une référence saisie.
     """
+    from esante.practice import add_identity_evidence
+    from esante.store import NotFoundError
+    from esante.store.repositories import PatientRepository
+
+    with _acting(ps) as (session, actor), insi_connection(sandbox, ps) as insi:
+        patient = PatientRepository(session).by_local_id(ipp)
+        if patient is None:
+            raise NotFoundError(
+                f"Aucun patient d'IPP « {ipp} » dans la base.", field="IPP", detail=ipp
+            )
+        patient = add_identity_evidence(
+            session,
+            patient.id,
+            ins_matricule=ins,
+            ins_oid=oid,
+            insi_reference=None if ins else "recherche",
+            identity_document=piece,
+            guardian_document=piece_representant,
+            identity_status=statut,
+            actor=actor,
+            insi=insi,
+        )
+        session.commit()
+        typer.echo(f"Statut de l'identité : {patient.identity_status}")
+        if patient.ins_matricule:
+            typer.echo(f"INS : {patient.ins_matricule} (OID {patient.ins_oid})")
+
+
+@contextmanager
+def _acting(ps: str) -> Iterator[tuple[Session, Actor]]:
+    """A session on the practice database and the ``--ps`` professional as the actor
+    (same rules and trace as the API; traced from ``cli``); the trace's checkpoints are
+    kept (:func:`esante.audit.anchor.anchor_engine`)."""
     from dataclasses import replace
 
     from esante.audit.anchor import anchor_engine
     from esante.cli.db import open_database
     from esante.config import load_settings
-    from esante.demo import demo_dataset
-    from esante.practice import add_identity_evidence
-    from esante.practice.actors import professional_actor
-    from esante.store import NotFoundError, session_factory
-    from esante.store.repositories import PatientRepository
+    from esante.practice.actors import AuthenticationError, professional_actor
+    from esante.store import session_factory
 
-    client, transport = insi_sandbox_client(sandbox, ps)
+    rpps = professional_rpps(ps)
     settings = load_settings()
     engine = open_database(settings)
-    anchor_engine(engine, settings.home)  # the change is traced: checkpoints kept
+    anchor_engine(engine, settings.home)
     try:
-        with transport, session_factory(engine)() as session:
-            patient = PatientRepository(session).by_local_id(ipp)
-            if patient is None:
-                raise NotFoundError(
-                    f"Aucun patient d'IPP « {ipp} » dans la base.", field="IPP", detail=ipp
-                )
-            rpps = demo_dataset().practitioner(ps).rpps
-            # the --ps professional is the actor (same rules and trace as the API)
-            actor = replace(professional_actor(session, "8" + rpps, None), origin="cli")
-            patient = add_identity_evidence(
-                session,
-                patient.id,
-                ins_matricule=ins,
-                ins_oid=oid,
-                insi_reference=None if ins else "recherche",
-                identity_document=piece,
-                guardian_document=piece_representant,
-                identity_status=statut,
-                actor=actor,
-                insi=client,
-            )
-            session.commit()
-            typer.echo(f"Statut de l'identité : {patient.identity_status}")
-            if patient.ins_matricule:
-                typer.echo(f"INS : {patient.ins_matricule} (OID {patient.ins_oid})")
+        with session_factory(engine)() as session:
+            try:
+                actor = professional_actor(session, "8" + rpps, None)
+            except AuthenticationError as exc:
+                raise AuthenticationError(
+                    f"Aucun professionnel actif de RPPS {rpps} dans la base du cabinet.",
+                    detail=exc.detail,
+                    field="--ps",
+                ) from exc
+            yield session, replace(actor, origin="cli")
     finally:
         engine.dispose()
+
+
+_SUMMARY = (
+    ("confirmed", "INS confirmées"),
+    ("replaced", "INS remplacées (statut abaissé, nouvelle INS à récupérer)"),
+    ("not_confirmed", "INS non confirmées (statut abaissé)"),
+    ("unavailable", "téléservice indisponible : à réessayer"),
+    ("not_attempted", "non vérifiées après l'indisponibilité : à réessayer"),
+    ("failed", "en échec"),
+)
+"""The summary's lines, by :class:`esante.practice.reverification.Outcome` value (kept
+here as text: ``esante ins check`` must not import the database layer)."""
+DEFAULT_PERIOD_DAYS = 365
+""":data:`esante.practice.reverification.DEFAULT_PERIOD` in days (a test keeps them equal)."""
+
+
+@app.command("reverifier")
+def reverify_cmd(
+    ipp: Annotated[
+        list[str] | None,
+        typer.Option("--ipp", help="Revérifier ce patient maintenant (répétable)."),
+    ] = None,
+    periode: Annotated[
+        int,
+        typer.Option(
+            "--periode",
+            min=1,
+            help="Âge maximal, en jours, de la dernière vérification INSi (sans --ipp).",
+        ),
+    ] = DEFAULT_PERIOD_DAYS,
+    limite: Annotated[
+        int | None, typer.Option("--limite", min=1, help="Nombre maximal de patients.")
+    ] = None,
+    ps: _PsOption = "generaliste",
+    sandbox: _SandboxOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Résultats en JSON.")] = False,
+) -> None:
+    """Revérifier auprès du téléservice INSi les INS dont la dernière vérification est ancienne.
+
+    Pour chaque identité récupérée ou qualifiée dont l'INS n'a pas été vérifiée depuis
+    --periode jours (365 par défaut : aucune période officielle publiée), ou pour chaque
+    --ipp : INS confirmée → le statut reste et l'historique garde la nouvelle référence
+    INSi ; INS remplacée ou non confirmée → le statut baisse (qualifiée → validée,
+    récupérée → provisoire), l'INS est effacée, l'historique et la trace disent pourquoi ;
+    téléservice indisponible → rien ne change, la suite n'est pas interrogée, relancez plus
+    tard. Code de sortie 1 quand des identités restent à vérifier ou en échec.
+    """
+    from esante.practice.reverification import (
+        Outcome,
+        due_for_reverification,
+        reverify_patients,
+    )
+    from esante.store import NotFoundError
+    from esante.store.repositories import PatientRepository
+
+    with _acting(ps) as (session, actor), insi_connection(sandbox, ps) as insi:
+        if ipp:
+            ids = []
+            for local_id in ipp:
+                patient = PatientRepository(session).by_local_id(local_id)
+                if patient is None:
+                    raise NotFoundError(
+                        f"Aucun patient d'IPP « {local_id} » dans la base.",
+                        field="--ipp",
+                        detail=local_id,
+                    )
+                ids.append(patient.id)
+            ids = ids[:limite] if limite else ids
+        else:
+            ids = due_for_reverification(session, period=timedelta(days=periode), limit=limite)
+        session.commit()
+        if not ids:
+            if as_json:
+                print_json({"resultats": [], "bilan": {}})
+            else:
+                typer.echo(
+                    f"Aucune INS à revérifier (toutes vérifiées depuis moins de {periode} jours)."
+                )
+            return
+        with typer.progressbar(length=len(ids), label="Vérification INSi", file=sys.stderr) as bar:
+            results = reverify_patients(
+                session, ids, insi, actor=actor, on_result=lambda _: bar.update(1)
+            )
+    counts = {value: sum(r.outcome.value == value for r in results) for value, _ in _SUMMARY}
+    if as_json:
+        print_json(
+            {
+                "resultats": [
+                    {
+                        "ipp": r.local_id,
+                        "resultat": r.outcome.value,
+                        "message": r.message,
+                        "statut_avant": r.from_status,
+                        "statut_apres": r.to_status,
+                        "reference_insi": r.insi_reference,
+                        "nouvelle_ins": r.new_ins,
+                        "a_reessayer": r.retry,
+                    }
+                    for r in results
+                ],
+                "bilan": counts,
+            }
+        )
+    else:
+        for r in results:
+            if r.outcome is not Outcome.CONFIRMED and r.outcome is not Outcome.NOT_ATTEMPTED:
+                typer.echo(f"IPP {r.local_id} : {r.outcome.label}. {r.message}")
+        typer.echo(f"Bilan : {len(results)} identité(s) traitée(s).")
+        for value, label in _SUMMARY:
+            if counts[value]:
+                typer.echo(f"  {counts[value]} {label}")
+    if any(r.retry or r.outcome is Outcome.FAILED for r in results):
+        raise typer.Exit(1)

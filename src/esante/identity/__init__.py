@@ -39,6 +39,7 @@ from esante.identity.status import (
     StatusChange,
     downgrade,
     next_status,
+    reconfirmation,
     shareable_ins,
     transition,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "next_status",
     "nir_key",
     "read_image",
+    "reconfirmation",
     "render_png",
     "render_svg",
     "shareable_ins",

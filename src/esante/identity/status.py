@@ -22,6 +22,9 @@ licence...). :func:`downgrade` removes evidence when something invalidates it:
 * the identity document proves unreliable: VALI → PROV, QUAL → RECUP;
 * the identity is doubtful or fictitious: back to PROV whatever the status.
 
+:func:`reconfirmation` records a periodic re-verification that INSi confirmed: the status
+stays, the history gets the new INSi reference.
+
 Every change returns a :class:`StatusChange` record (from, to, French reason, validation
 mode, INSi reference) matching the ``identity_status_change`` table. No I/O, no clock.
 """
@@ -43,6 +46,7 @@ __all__ = [
     "StatusChange",
     "downgrade",
     "next_status",
+    "reconfirmation",
     "shareable_ins",
     "transition",
 ]
@@ -225,6 +229,35 @@ def downgrade(current: IdentityStatus, event: Downgrade) -> StatusChange:
     if new is not current:
         reason += f" : l'identité passe du statut « {current.label} » à « {new.label} »"
     return StatusChange(from_status=current, to_status=new, reason=reason)
+
+
+def reconfirmation(current: IdentityStatus, insi_reference: str) -> StatusChange:
+    """INSi confirmed again the INS held by an identity (periodic re-verification).
+
+    The status does not change (``from_status`` is ``to_status``); the record carries the
+    reference of the confirming answer, so the history tells when the INS was last
+    verified. Raises :class:`IdentityStatusError` for an identity without INSi evidence
+    (PROV, VALI: there is no INS to re-verify) or a blank reference.
+    """
+    reference = insi_reference.strip()
+    if not reference:
+        raise IdentityStatusError(
+            "La référence de la réponse INSi est vide.",
+            detail="insi_reference is blank",
+            field="insi_reference",
+        )
+    if not current.has_insi:
+        raise IdentityStatusError(
+            f"Aucune INS à vérifier : l'identité est au statut « {current.label} ».",
+            detail=f"reconfirmation of a {current.value} identity",
+            field="status",
+        )
+    return StatusChange(
+        from_status=current,
+        to_status=current,
+        reason="Vérification périodique : INS et traits confirmés par le téléservice INSi",
+        insi_reference=reference,
+    )
 
 
 @dataclass(frozen=True, slots=True)

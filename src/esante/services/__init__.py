@@ -6,6 +6,8 @@
 * :mod:`~esante.services.credentials` — PKCS#12 / PEM certificates with their passphrase;
 * :mod:`~esante.services.assembly` — the DMP, INSi and MSSanté clients and the outbox
   worker (with the practice's send handlers) built from a profile;
+* :mod:`~esante.services.insi` — the INSi client for one professional, resolved at its
+  first call (:class:`InsiConnection`), as REST and ``esante ins`` use it;
 * :mod:`~esante.services.checks` — the checks of ``esante doctor``.
 
 Embedders call the same functions the CLI and the REST service call.
@@ -23,10 +25,12 @@ from esante.services.assembly import (
     transport_for,
 )
 from esante.services.credentials import Credential, load_credential
+from esante.services.insi import InsiConnection, insi_configured, insi_professional
 from esante.services.profile import Lps, ServiceProfile, environments, resolve
 
 __all__ = [
     "Credential",
+    "InsiConnection",
     "Lps",
     "ServiceProfile",
     "WorkerSetup",
@@ -37,6 +41,8 @@ __all__ = [
     "check_credential",
     "dmp_client_on",
     "environments",
+    "insi_configured",
+    "insi_professional",
     "load_credential",
     "resolve",
     "sandbox_mailboxes",

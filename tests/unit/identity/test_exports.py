@@ -35,6 +35,7 @@ def test_identity_exports() -> None:
         "next_status",
         "nir_key",
         "read_image",
+        "reconfirmation",
         "render_png",
         "render_svg",
         "shareable_ins",

@@ -77,7 +77,7 @@ def _person(
 def _extra_people() -> list[InsiPerson]:
     test_oid = InsKind.NIR_TEST.oid
     born = date(1985, 4, 12)
-    nia_replaced = _with_key("8010999134077")
+    nia_replaced = _with_key("7010999134077")  # 7: a man's NIA, as the NIR that replaced it
     return [
         _person(
             "homonyme-1",

@@ -1,4 +1,5 @@
-"""``/api/patients``: create, search, read, update; identity evidence and history.
+"""``/api/patients``: create, search, read, update; identity evidence, INSi re-verification
+and history.
 
 Thin: parse, call :mod:`esante.practice`, commit, shape the answer. Errors go to the
 handlers of :mod:`esante.web.api.errors`. Descriptions are French: they are what the
@@ -26,9 +27,12 @@ from esante.practice import (
     update_patient,
 )
 from esante.practice.identity import InsiVerifier
-from esante.store.repositories import MAX_LIMIT, PractitionerRepository
+from esante.practice.reverification import Outcome, reverify_identity
+from esante.services import InsiConnection, insi_configured
+from esante.store.repositories import MAX_LIMIT, PatientRepository, PractitionerRepository
 from esante.web.api.deps import SessionDep, SettingsDep
 from esante.web.api.schemas.common import CONFLICT, INVALID, NOT_FOUND, PagePublic, RecordId
+from esante.web.api.schemas.identity import ReverificationPublic
 from esante.web.api.schemas.patients import (
     IdentityDowngradeIn,
     IdentityEvidenceIn,
@@ -186,34 +190,67 @@ def add_evidence(
 def _insi(
     settings: Settings, session: SessionDep, practitioner_id: int | None
 ) -> Iterator[InsiVerifier | None]:
-    """The INSi client of the configured sandbox (``ESANTE_SANDBOX``) on behalf of the
-    signed-in practitioner, or None (an API key or a secretary: no professional to call
-    INSi for) (INSi evidence is then refused by the practice rules)."""
-    if settings.sandbox is None or practitioner_id is None:
-        yield None
-        return
-    from esante.insi import InsiClient, LpsIdentity, Professional, professional_assertion
-    from esante.sandbox.runtime import read_manifest
-    from esante.transport import HttpsTransport, TlsConfig
-
-    manifest = read_manifest(settings.sandbox)
-    if manifest.insi is None:
+    """The INSi client of the configured services (``ESANTE_SERVICES``: the sandbox's INSi,
+    or the CNAM's with the structure's certificate) on behalf of the signed-in
+    practitioner — his RPPS from the session, never from the body — or None without an
+    INSi configured or without a practitioner (an API key, a secretary: no professional
+    to call INSi for); INSi evidence is then refused by the practice rules. The client is
+    built at its first call (:class:`esante.services.InsiConnection`)."""
+    if practitioner_id is None or not insi_configured(settings):
         yield None
         return
     id_nat = "8" + PractitionerRepository(session).get(practitioner_id).rpps
-    pki = manifest.pki
-    tls = TlsConfig(
-        ca_bundle=pki.ca, certificate=pki.authentication_certificate, key=pki.authentication_key
+    with InsiConnection(settings, id_nat) as insi:
+        yield insi
+
+
+@router.post(
+    "/{patient_id}/identity/reverify",
+    response_model=ReverificationPublic,
+    summary="Revérifier l'INS auprès du téléservice INSi",
+    description=(
+        "Interroge le téléservice INSi pour le compte du professionnel connecté avec les "
+        "traits du patient. INS confirmée : le statut reste, l'historique garde la nouvelle "
+        "référence INSi. INS remplacée ou non confirmée : la preuve INSi est retirée "
+        "(qualifiée → validée, récupérée → provisoire), l'INS effacée, l'historique dit "
+        "pourquoi. Téléservice indisponible (503) ou réponse inutilisable (502) : rien ne "
+        "change, le corps le dit (« retry »)."
+    ),
+    response_description="Le résultat de la vérification et le patient",
+    responses={
+        **NOT_FOUND,
+        502: {"model": ReverificationPublic, "description": "Réponse INSi inutilisable"},
+        503: {"model": ReverificationPublic, "description": "Téléservice INSi indisponible"},
+    },
+)
+def reverify(
+    patient_id: RecordId,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    response: Response,
+) -> ReverificationPublic:
+    with _insi(settings, session, actor.practitioner_id) as insi:
+        done = reverify_identity(session, patient_id, insi, actor=actor)
+    session.commit()
+    if done.outcome is Outcome.UNAVAILABLE:
+        response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    elif done.outcome is Outcome.FAILED:
+        response.status_code = status.HTTP_502_BAD_GATEWAY
+    patient = PatientRepository(session).get(patient_id)
+    return ReverificationPublic.model_validate(
+        {
+            "outcome": done.outcome.value,
+            "label": done.outcome.label,
+            "message": done.message,
+            "retry": done.retry,
+            "from_status": done.from_status,
+            "to_status": done.to_status,
+            "insi_reference": done.insi_reference,
+            "new_ins": done.new_ins,
+            "patient": PatientPublic.model_validate(patient),
+        }
     )
-    with HttpsTransport(tls) as transport:
-        yield InsiClient(
-            transport,
-            manifest.insi.url,
-            lps=LpsIdentity("ESANTE-BAC-A-SABLE", "1", "esante", pki.structure_id),
-            professional=Professional(
-                id_nat, lambda: professional_assertion(id_nat, issuer=f"CN={id_nat}")
-            ),
-        )
 
 
 @router.post(
