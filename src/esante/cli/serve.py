@@ -7,7 +7,10 @@ port is an error that says so.
 ``demo`` is what ``make run`` starts: it prepares the data directory and the database,
 loads the demo dataset (idempotent: nothing is duplicated at the next start), starts the
 sandbox of the national services, the send-order worker (so a document validated in the
-demo reaches the sandbox DMP by itself), the service, and prints the addresses in French.
+demo reaches the sandbox DMP by itself), the service, and prints the addresses in French,
+with the sign-in URL and the demo accounts (:mod:`esante.cli.demo`: the sandbox Pro Santé
+Connect professionals, a secretary's local account whose password and TOTP secret are
+drawn at each start).
 ``serve`` also runs a worker in the background when a sandbox is configured
 (``ESANTE_SANDBOX``); otherwise run ``esante worker`` beside it. A busy port is not
 fatal for the demo: the next free one is taken and announced. The demo is a list of
@@ -236,11 +239,16 @@ def _demo(settings: Settings, port: int | None, seed: int) -> None:
     if wanted and actual != wanted:
         typer.echo(f"Le port {wanted} est occupé : la démo utilise le port {actual}.")
     base = f"http://{settings.host}:{actual}"
-    app = create_app(settings)
+    from esante.cli.demo import account_lines, demo_secretary, with_sandbox_psc
+
+    signing_in = with_sandbox_psc(settings, manifest, actual)
+    secretary = demo_secretary(settings, demo_dataset(seed))
+    app = create_app(signing_in)
     announcement = Announcement(
         f"esante démo prête : {base}",
         _service_addresses(base) + sandbox_addresses,
-        mailbox_lines(manifest),
+        mailbox_lines(manifest)
+        + account_lines(base, sandbox.psc, secretary, psc_ours=not settings.psc_configured),
     )
     try:
         run(app, sock, on_ready=announcement.print)

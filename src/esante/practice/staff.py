@@ -49,6 +49,15 @@ class NewStaffAccount:
         )
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise PracticeValidationError(
+            f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.",
+            detail="password too short",
+            field="password",
+        )
+
+
 def create_staff_account(
     session: Session,
     *,
@@ -66,12 +75,7 @@ def create_staff_account(
             detail=f"role must be one of {', '.join(STAFF_ROLES)}",
             field="role",
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise PracticeValidationError(
-            f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.",
-            detail="password too short",
-            field="password",
-        )
+    _check_password(password)
     if session.get(Structure, structure_id) is None:
         raise NotFoundError("Structure introuvable.", detail=f"structure {structure_id}")
     if session.scalar(select(StaffAccount.id).where(StaffAccount.login == login)) is not None:
@@ -151,3 +155,22 @@ def verify_staff_sign_in(
         account.password_hash = _HASHER.hash(password)
     session.commit()
     return account
+
+
+def reset_staff_credentials(session: Session, login: str, password: str) -> NewStaffAccount:
+    """Give the account ``login`` a new password and a new TOTP secret (not committed).
+
+    The administrator's reset: the account is unlocked (failure count cleared) and the
+    codes of the old secret stop working. A disabled account stays disabled. Raises
+    :class:`NotFoundError` for an unknown login, and on a weak password.
+    """
+    _check_password(password)
+    account = session.scalar(select(StaffAccount).where(StaffAccount.login == login))
+    if account is None:
+        raise NotFoundError("Compte local introuvable.", detail=login, field="login")
+    account.password_hash = _HASHER.hash(password)
+    account.totp_secret = pyotp.random_base32()
+    account.totp_last_counter = None
+    account.failed_attempts = 0
+    session.flush()
+    return NewStaffAccount(account, account.totp_secret)
