@@ -48,7 +48,7 @@ def _value(lines: list[str], label: str) -> str:
     return found[0]
 
 
-def _start_demo(home: Path, started: list[Running]) -> tuple[str, Printed]:
+def start_demo(home: Path, started: list[Running]) -> tuple[str, Printed]:
     demo = _start("demo", "--port", "0", home=home)
     started.append(demo)
     ready = URL.search(demo.wait_for("esante démo prête"))
@@ -84,7 +84,7 @@ def _sign_in(base: str, login: str, password: str, code: str) -> tuple[httpx.Cli
 
 
 def test_the_demo_prints_working_accounts(tmp_path: Path, started: list[Running]) -> None:
-    base, printed = _start_demo(tmp_path, started)
+    base, printed = start_demo(tmp_path, started)
     assert printed.sign_in_url == f"{base}/auth/connexion"
     text = "\n".join(printed.lines)
     for professional in demo_dataset().practitioners:
@@ -120,7 +120,7 @@ def test_the_demo_prints_working_accounts(tmp_path: Path, started: list[Running]
     assert started.pop().stop() == 0
 
     # a restart draws new credentials: the new ones work, the old password no longer
-    base, again = _start_demo(tmp_path, started)
+    base, again = start_demo(tmp_path, started)
     assert again.login == printed.login
     assert again.password != printed.password
     assert again.totp_secret != printed.totp_secret
