@@ -99,9 +99,14 @@ def _visible(actor: Actor) -> ColumnElement[bool]:
     return or_(SendOrder.structure_id == actor.structure_id, SendOrder.structure_id.is_(None))
 
 
+def _structure(session: Session, actor: Actor) -> str | None:
+    """The idNat_Struct the trace names for ``actor``."""
+    return trace.who(session, actor)["structure_id"]
+
+
 def _event(
-    session: Session,
     actor: Actor,
+    structure: str | None,
     action: str,
     order: SendOrder | None,
     *,
@@ -118,7 +123,11 @@ def _event(
         channel=trace.RECORD_CHANNEL,
         action=action,
         outcome=outcome,
-        **trace.who(session, actor),
+        actor_id=actor.actor_id,
+        actor_name=actor.name,
+        actor_role=actor.role,
+        structure_id=structure,
+        origin=actor.origin or "inconnue",
         patient_ins=None if order is None else trace.patient_ins(order.patient),
         document_unique_id=(
             order.document.unique_id if order is not None and order.document else None
@@ -136,8 +145,8 @@ def _order_for(session: Session, actor: Actor, order_id: int, action: str) -> Se
         audit.append(
             session,
             _event(
-                session,
                 actor,
+                _structure(session, actor),
                 action,
                 order,
                 outcome="refused",
@@ -191,7 +200,8 @@ def list_orders(
     )
     counts.update({state: int(n) for state, n in rows})
     page: Sequence[SendOrder | None] = orders or [None]
-    audit.append_many(session, [_event(session, actor, "orders:list", o) for o in page])
+    structure = _structure(session, actor)
+    audit.append_many(session, [_event(actor, structure, "orders:list", o) for o in page])
     return OrderPage(orders, counts)
 
 
@@ -200,7 +210,7 @@ def read_order(session: Session, order_id: int, *, actor: Actor) -> SendOrder:
     checked, the read traced). Raises NotFoundError or AccessDeniedError."""
     order = _order_for(session, actor, order_id, "orders:read")
     trace.check(session, actor, "orders:read", order.patient, traced_as="orders:read")
-    audit.append(session, _event(session, actor, "orders:read", order))
+    audit.append(session, _event(actor, _structure(session, actor), "orders:read", order))
     return order
 
 
@@ -221,7 +231,14 @@ def _act(
     done = call(order, actor.actor_id)
     audit.append(
         session,
-        _event(session, actor, action, done, detail=f"{before}->{done.state}", reason=reason),
+        _event(
+            actor,
+            _structure(session, actor),
+            action,
+            done,
+            detail=f"{before}->{done.state}",
+            reason=reason,
+        ),
     )
     return done
 
