@@ -40,6 +40,8 @@ message as it was, for the next fetch.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import hashlib
 import re
 from collections.abc import Sequence
@@ -80,11 +82,13 @@ from esante.mss import (
 )
 from esante.mss.mdn import ERROR_LABELS
 from esante.outbox import record_acknowledgement
+from esante.outbox.mss import record_delivery_status
 from esante.practice.errors import PracticeError
 from esante.store import Document, Patient, Practitioner, Structure, utcnow
 
 __all__ = [
     "AUDIT_ACKNOWLEDGEMENT",
+    "AUDIT_DELIVERY_STATUS",
     "AUDIT_RECEPTION",
     "DeliveryReport",
     "KEYWORD_ERROR",
@@ -113,6 +117,7 @@ _KEYWORD_MDN_ERROR: Final = "$EsanteAccuseErreur"
 AUDIT_RECEPTION: Final = "reception"
 AUDIT_ACKNOWLEDGEMENT: Final = "accuse_reception_recu"
 AUDIT_ACKNOWLEDGEMENT_SENT: Final = "accuse_reception_envoye"
+AUDIT_DELIVERY_STATUS: Final = "avis_distribution_recu"
 
 ERROR_REQUIRED: Final = "101"
 ERROR_VERSION: Final = "900"
@@ -175,12 +180,14 @@ class RefusedMessage:
 class DeliveryReport:
     """A delivery status notification received (RFC 3464): the operator says what became
     of a message sent from this mailbox for one recipient (``action``: ``delivered``,
-    ``failed``, ``delayed``...; ``status`` the ``X.Y.Z`` code)."""
+    ``failed``, ``delayed``...; ``status`` the ``X.Y.Z`` code). ``order_id``: the send
+    order it was noted on (None when no order of this practice sent that message)."""
 
     original_message_id: str | None
     recipient: str
     action: str
     status: str
+    order_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -342,36 +349,92 @@ def _is_delivery_status(headers: EmailMessage) -> bool:
     )
 
 
-def _delivery_reports(message: EmailMessage) -> list[DeliveryReport]:
-    """The per-recipient blocks of a delivery status notification (RFC 3464 §2)."""
+def _status_blocks(part: EmailMessage) -> list[EmailMessage]:
+    """The field blocks of a ``message/delivery-status`` part (RFC 3464 §2.1): the parser's
+    own split; for a part sent in base64 (which the parser splits as if it were plain), the
+    decoded text cut at its blank lines."""
+    payload = part.get_payload()
+    if not isinstance(payload, list):
+        return []
+    blocks = [b for b in payload if isinstance(b, EmailMessage)]
+    if str(part.get("Content-Transfer-Encoding", "")).strip().lower() != "base64":
+        return blocks
+    encoded = "".join(str(b.get_payload()) for b in blocks if isinstance(b.get_payload(), str))
+    text = base64.b64decode(encoded).replace(b"\r\n", b"\n")
+    decoded = []
+    for chunk in re.split(rb"\n[ \t]*\n", text):
+        if chunk.strip():
+            block = BytesParser(policy=default_policy).parsebytes(chunk + b"\n\n")
+            assert isinstance(block, EmailMessage)
+            decoded.append(block)
+    return decoded
+
+
+def _original_ids(message: EmailMessage, per_message: EmailMessage | None) -> list[str]:
+    """The Message-IDs the notification may be about, best first: the envelope id the
+    sender gave (``Original-Envelope-Id``: esante gives the Message-ID), ``In-Reply-To``,
+    the returned message's own ``Message-ID``, the last of ``References``."""
+    found: list[str] = []
+    if per_message is not None:
+        found += _MESSAGE_ID.findall(str(per_message.get("Original-Envelope-Id", "")))
+    found += _MESSAGE_ID.findall(str(message.get("In-Reply-To", "")))
+    for part in message.iter_parts():
+        kind = part.get_content_type()
+        if kind == "text/rfc822-headers":
+            returned = BytesParser(policy=default_policy).parsebytes(
+                part.get_payload(decode=True) or b"", headersonly=True
+            )
+        elif kind == "message/rfc822":
+            inner = part.get_payload()
+            returned = inner[0] if isinstance(inner, list) and inner else None
+        else:
+            continue
+        if returned is not None:
+            found += _MESSAGE_ID.findall(str(returned.get("Message-ID", "")))
+    found += _MESSAGE_ID.findall(str(message.get("References", "")))[-1:]
+    return list(dict.fromkeys(found))
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _delivery_reports(message: EmailMessage) -> tuple[list[DeliveryReport], list[str], list[str]]:
+    """The per-recipient blocks of a delivery status notification (RFC 3464 §2), the
+    Message-IDs it may be about, and what was wrong with it (French remarks).
+
+    A block without ``Final-Recipient`` or ``Action`` is left out with a remark; the others
+    are kept.
+    """
     blocks: list[EmailMessage] = []
     for part in message.iter_parts():
         if part.get_content_type() == "message/delivery-status":
-            payload = part.get_payload()
-            blocks = (
-                [b for b in payload if isinstance(b, EmailMessage)]
-                if isinstance(payload, list)
-                else []
-            )
+            blocks = _status_blocks(part)
             break
     if not blocks:
-        return []
-    replied = _MESSAGE_ID.search(str(message.get("In-Reply-To", "")))
-    envid = " ".join(str(blocks[0].get("Original-Envelope-Id", "")).split())
-    original = replied.group(0) if replied else (envid or None)
-    found = []
-    for block in blocks[1:]:
-        final = " ".join(str(block.get("Final-Recipient", "")).split())
+        return [], [], ["pas de partie message/delivery-status lisible"]
+    candidates = _original_ids(message, blocks[0])
+    original = candidates[0] if candidates else None
+    found: list[DeliveryReport] = []
+    problems: list[str] = []
+    for number, block in enumerate(blocks[1:], start=1):
+        final = _one_line(block.get("Final-Recipient"))
+        action = _one_line(block.get("Action")).lower()
+        if not final or not action:
+            problems.append(f"bloc destinataire n°{number} sans Final-Recipient ni Action")
+            continue
         kind, _, address = final.partition(";")
         found.append(
             DeliveryReport(
                 original,
                 address.strip() if kind.strip().lower() == "rfc822" else final,
-                " ".join(str(block.get("Action", "")).split()).lower(),
-                " ".join(str(block.get("Status", "")).split()),
+                action,
+                _one_line(block.get("Status")),
             )
         )
-    return found
+    if not found and not problems:
+        problems.append("aucun bloc destinataire")
+    return found, candidates, problems
 
 
 def _return_path(message: EmailMessage) -> str | None:
@@ -610,23 +673,85 @@ class _Inbox:
 
     def _delivery_status(self, fetched: FetchedMessage, data: bytes) -> None:
         """A delivery status notification (RFC 3464) for a message this mailbox sent: the
-        volet's *accusé de réception MSSanté* (the operator's, not the recipient's)."""
-        parsed = BytesParser(policy=default_policy).parsebytes(data)
-        assert isinstance(parsed, EmailMessage)
-        reports = _delivery_reports(parsed)
+        volet's *accusé de réception MSSanté* (the operator's, not the recipient's).
+
+        Each recipient's block is noted on the send order that sent the message, matched
+        by Message-ID (:func:`esante.outbox.mss.record_delivery_status`: "délivré", "échec
+        de remise"...) and traced. A notification that cannot be read is left in the
+        mailbox with a remark (flagged :data:`KEYWORD_ERROR`), never answered.
+        """
+        try:
+            parsed = BytesParser(policy=default_policy).parsebytes(data)
+            assert isinstance(parsed, EmailMessage)
+            reports, candidates, problems = _delivery_reports(parsed)
+        except (AttributeError, LookupError, TypeError, ValueError, UnicodeError) as exc:
+            reports, candidates, problems = [], [], [f"illisible ({type(exc).__name__})"]
         if not reports:
+            self.report.notes.append(
+                f"Avis de distribution (uid {fetched.uid}) illisible, laissé dans la boîte : "
+                + "; ".join(problems)
+                + "."
+            )
             self._refuse(
                 fetched,
                 None,
                 _Refusal(
                     "Avis de distribution illisible.",
                     ERROR_OTHER,
-                    detail="no per-recipient block in message/delivery-status",
+                    detail="; ".join(problems)[:_MAX_DETAIL],
                 ),
                 answer=False,
             )
             return
-        self.report.delivery_reports.extend(reports)
+        if problems:
+            self.report.notes.append(
+                f"Avis de distribution (uid {fetched.uid}) en partie illisible : "
+                + "; ".join(problems)
+                + "."
+            )
+        sender = _first_address(parsed, "From")
+        reporter = _cut(sender[0], 120) if sender else None
+        noted: list[DeliveryReport] = []
+        with self.sessions() as session:
+            for item in reports:
+                order, matched = None, item.original_message_id
+                for candidate in candidates:
+                    order = record_delivery_status(
+                        session,
+                        candidate,
+                        recipient=item.recipient,
+                        action=item.action,
+                        status=item.status,
+                        by=reporter,
+                        at=self.now,
+                    )
+                    if order is not None:
+                        matched = candidate
+                        break
+                if order is None:
+                    noted.append(item)
+                    continue
+                noted.append(
+                    dataclasses.replace(item, original_message_id=matched, order_id=order.id)
+                )
+                document = order.document
+                audit.append(
+                    session,
+                    audit.AuditEvent(
+                        channel="mss",
+                        action=AUDIT_DELIVERY_STATUS,
+                        outcome="failure" if item.action == "failed" else "success",
+                        actor_id=self.owner.actor_id,
+                        actor_name=self.owner.actor_name,
+                        structure_id=self.owner.structure_id,
+                        patient_ins=_patient_ins(order.patient),
+                        document_unique_id=document.unique_id if document else None,
+                        detail=f"{matched} : {item.action} {item.status} pour {item.recipient}",
+                        at=self.now,
+                    ),
+                )
+            session.commit()
+        self.report.delivery_reports.extend(noted)
         self.box.mark_processed([fetched.uid])
 
     # ------------------------------------------------------------------ message received

@@ -4,11 +4,14 @@ The volet calls the DSN the *accusé de réception MSSanté*: the operator's wor
 message reached the recipient's mailbox (the MDN, the recipient's word, says what its
 software did with it). The SMTP server announces ``DSN`` in its EHLO answer and accepts
 ``RET`` and ``ENVID`` on ``MAIL FROM``, ``NOTIFY`` and ``ORCPT`` on ``RCPT TO``
-(RFC 3461 §4). Recipients being checked at ``RCPT`` time (refused there, synchronously),
-only *success* notifications are ever produced here: for each recipient whose ``NOTIFY``
-holds ``SUCCESS``, once the message is in its INBOX. No notification is ever sent for a
-message with the null reverse-path (RFC 3461 §5.2.1). aiosmtpd upper-cases the parameters,
-so ``ENVID`` comes back upper-cased (xtext decoded).
+(RFC 3461 §4). Recipients are checked at ``RCPT`` time (refused there, synchronously), so
+a notification is written after ``DATA``: *delivered* for each recipient whose ``NOTIFY``
+holds ``SUCCESS``, once the message is in its INBOX; *failed* (``5.2.2``, mailbox full)
+for a recipient whose mailbox the operator made full
+(:meth:`~esante.sandbox.mss.operator.MssOperator.set_mailbox_full`), unless its ``NOTIFY``
+is ``NEVER`` or leaves ``FAILURE`` out (no ``NOTIFY``: failures are reported, RFC 3461
+§4.1). No notification is ever sent for a message with the null reverse-path (RFC 3461
+§5.2.1). ``ENVID`` comes back as the sender typed it (xtext decoded).
 
 Built with :mod:`email` only, as :mod:`esante.sandbox.mss.mdn`.
 """
@@ -66,6 +69,11 @@ class DsnRequest:
     def wants_success(self, recipient: str) -> bool:
         return "SUCCESS" in self.notify.get(recipient, ())
 
+    def wants_failure(self, recipient: str) -> bool:
+        """RFC 3461 §4.1: without ``NOTIFY``, failures are reported."""
+        asked = self.notify.get(recipient)
+        return asked is None or "FAILURE" in asked
+
 
 def options(raw: list[str]) -> dict[str, str]:
     """The ``NAME=value`` options of a MAIL/RCPT command, by name."""
@@ -74,6 +82,10 @@ def options(raw: list[str]) -> dict[str, str]:
         name, _, value = item.partition("=")
         found[name.upper()] = value
     return found
+
+
+MAILBOX_FULL = "5.2.2"
+"""RFC 3463: mailbox full (the failure the sandbox produces)."""
 
 
 def build_success(
@@ -86,25 +98,73 @@ def build_success(
     reporting_host: str,
 ) -> bytes:
     """The RFC 3464 ``delivered`` notification for ``recipient``, to ``sender``."""
+    return build_report(
+        data,
+        headers,
+        sender=sender,
+        recipient=recipient,
+        request=request,
+        reporting_host=reporting_host,
+    )
+
+
+def build_failure(
+    data: bytes,
+    headers: Message,
+    *,
+    sender: str,
+    recipient: str,
+    request: DsnRequest,
+    reporting_host: str,
+) -> bytes:
+    """The RFC 3464 ``failed`` notification (mailbox full) for ``recipient``, to ``sender``."""
+    return build_report(
+        data,
+        headers,
+        sender=sender,
+        recipient=recipient,
+        request=request,
+        reporting_host=reporting_host,
+        failed=True,
+    )
+
+
+def build_report(
+    data: bytes,
+    headers: Message,
+    *,
+    sender: str,
+    recipient: str,
+    request: DsnRequest,
+    reporting_host: str,
+    failed: bool = False,
+) -> bytes:
+    """The RFC 3464 notification for ``recipient``, to ``sender``: ``delivered`` (2.0.0),
+    or ``failed`` (5.2.2, with a ``Diagnostic-Code``)."""
     report = MIMEMultipart("report", report_type="delivery-status")
     report["From"] = f"Systeme de distribution MSSante <postmaster@{reporting_host}>"
     report["To"] = sender
     report["Date"] = formatdate(usegmt=True)
     report["Message-ID"] = make_msgid(domain=reporting_host)
-    report["Subject"] = Header("Accusé de réception MSSanté : message distribué", "utf-8").encode()
+    subject = (
+        "Avis de non-remise MSSanté : message non distribué"
+        if failed
+        else "Accusé de réception MSSanté : message distribué"
+    )
+    report["Subject"] = Header(subject, "utf-8").encode()
     report["Auto-Submitted"] = "auto-replied"
     original_id = str(headers.get("Message-ID", "")).strip()
     if original_id:
         report["In-Reply-To"] = original_id
         report["References"] = original_id
-    report.attach(
-        MIMEText(
-            f"Bonjour,\n\nVotre message a été distribué dans la boîte aux lettres de "
-            f"{recipient}.\n",
-            "plain",
-            "utf-8",
-        )
+    text = (
+        f"Bonjour,\n\nVotre message n'a pas pu être distribué à {recipient} : sa boîte aux "
+        "lettres est pleine.\n"
+        if failed
+        else f"Bonjour,\n\nVotre message a été distribué dans la boîte aux lettres de "
+        f"{recipient}.\n"
     )
+    report.attach(MIMEText(text, "plain", "utf-8"))
     status = MIMEBase("message", "delivery-status")
     per_message = Message()
     per_message["Reporting-MTA"] = f"dns; {reporting_host}"
@@ -115,8 +175,11 @@ def build_success(
     if recipient in request.original:
         per_recipient["Original-Recipient"] = request.original[recipient]
     per_recipient["Final-Recipient"] = f"rfc822; {recipient}"
-    per_recipient["Action"] = "delivered"
-    per_recipient["Status"] = "2.0.0"
+    per_recipient["Action"] = "failed" if failed else "delivered"
+    per_recipient["Status"] = MAILBOX_FULL if failed else "2.0.0"
+    if failed:
+        per_recipient["Remote-MTA"] = f"dns; {reporting_host}"
+        per_recipient["Diagnostic-Code"] = "smtp; 552 5.2.2 Mailbox full"
     status.set_payload([per_message, per_recipient])
     report.attach(status)
     if request.ret == "FULL" and len(data) <= MAX_FULL_RETURN:

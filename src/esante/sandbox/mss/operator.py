@@ -73,6 +73,8 @@ class Delivery:
     queue_id: str
     uids: dict[str, int]
     acknowledgements: tuple[str, ...]
+    undelivered: tuple[str, ...] = ()
+    """Recipients accepted at ``RCPT`` whose mailbox could not take the message (full)."""
 
 
 def parse_header(data: bytes) -> Message:
@@ -100,6 +102,7 @@ class MssOperator:
         self.public_key = public_key
         self._lock = threading.Lock()
         self._auto_mdn_off: set[str] = set()
+        self._full: set[str] = set()
         self._auto_mdn = self.options.auto_mdn
         self._issued: dict[str, tuple[str, datetime]] = {}
         self.own_acknowledgements_file = own_acknowledgements
@@ -227,6 +230,18 @@ class MssOperator:
 
     # --- delivery ---------------------------------------------------------------------
 
+    def set_mailbox_full(self, address: str, full: bool = True) -> None:
+        """Make ``address``'s mailbox full (or no longer): a message to it is still accepted
+        at ``RCPT`` (the check comes at delivery, as with an operator whose delivery agent
+        enforces quotas) but not stored, and the sender gets a *failed* delivery status
+        notification (RFC 3464, ``5.2.2``) — the sandbox's way to produce one."""
+        with self._lock:
+            (self._full.add if full else self._full.discard)(address.lower())
+
+    def mailbox_full(self, address: str) -> bool:
+        with self._lock:
+            return address.lower() in self._full
+
     def deliver(
         self,
         sender: Mailbox,
@@ -257,14 +272,18 @@ class MssOperator:
         if is_mdn(headers) and sender.address not in self.own_acknowledgements():
             self.declare_own_acknowledgements(sender.address)  # its software answers
         uids: dict[str, int] = {}
+        undelivered: list[str] = []
         for recipient in recipients:
+            if self.mailbox_full(recipient.address):
+                undelivered.append(recipient.address)
+                continue
             _, uid = self.store.append(recipient.address, INBOX, stored, internal_date=now)
             uids[recipient.address] = uid
         acknowledged: list[str] = []
         notify = None if null_sender else notification_address(headers, sender.address)
         if notify is not None:
             for recipient in recipients:
-                if not self.auto_mdn(recipient.address):
+                if recipient.address not in uids or not self.auto_mdn(recipient.address):
                     continue
                 report = build_mdn(
                     data,
@@ -276,7 +295,7 @@ class MssOperator:
                 )
                 self.deliver_internal(recipient, sender, report)
                 acknowledged.append(recipient.address)
-        return Delivery(queue_id, uids, tuple(acknowledged))
+        return Delivery(queue_id, uids, tuple(acknowledged), tuple(undelivered))
 
     def deliver_internal(self, sender: Mailbox, recipient: Mailbox, data: bytes) -> int:
         """Store a message the operator writes itself (an MDN) in ``recipient``'s INBOX."""

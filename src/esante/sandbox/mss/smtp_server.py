@@ -15,7 +15,8 @@ What the sandbox enforces, as an MSSanté operator does:
 * the message size is bounded (``SIZE`` announced in EHLO, ``552`` beyond it);
 * delivery status notifications (RFC 3461): ``DSN`` announced in EHLO, ``RET``/``ENVID``
   and ``NOTIFY``/``ORCPT`` accepted (``501`` when malformed); a ``NOTIFY=SUCCESS``
-  recipient's delivery is reported to the sender (:mod:`esante.sandbox.mss.dsn`).
+  recipient's delivery, and a failed delivery to a full mailbox, are reported to the
+  sender (:mod:`esante.sandbox.mss.dsn`).
 
 Replies are ASCII (SMTP); the French texts go without accents. The aiosmtpd logger
 (``mail.log``) would log addresses at INFO level: the runtime keeps it at WARNING.
@@ -28,7 +29,9 @@ import base64
 import binascii
 import collections
 import contextlib
+import functools
 import logging
+import re
 import socket
 import unicodedata
 import weakref
@@ -49,6 +52,7 @@ IDENT = "esante MSSante sandbox ESMTP"
 MAX_AUTH_LINE = 12288
 AUTH_OK = "235 2.7.0 Authentification reussie"
 AUTH_FAILED = "535 5.7.8 Authentification refusee : identifiants invalides"
+_ENVID = re.compile(r"(?:^|\s)ENVID=(\S+)", re.IGNORECASE)
 NULL_SENDER = ("<>", "")
 """How aiosmtpd hands ``MAIL FROM:<>`` to the handler (the first form is kept)."""
 
@@ -76,7 +80,9 @@ def parse_xoauth2(blob: bytes) -> tuple[str, str] | None:
 
 
 class SandboxSmtp(SMTP):
-    """aiosmtpd's SMTP with room for an XOAUTH2 line (RFC 4954: up to 12288 octets)."""
+    """aiosmtpd's SMTP with room for an XOAUTH2 line (RFC 4954: up to 12288 octets), and
+    the ``MAIL`` command kept as typed: aiosmtpd upper-cases its parameters, but
+    ``ENVID`` (RFC 3461 §4.4) must come back in the notification as the sender wrote it."""
 
     line_length_limit = MAX_AUTH_LINE
 
@@ -85,6 +91,14 @@ class SandboxSmtp(SMTP):
         limits: collections.defaultdict[str, int] = collections.defaultdict(lambda: 512)
         limits["AUTH"] = MAX_AUTH_LINE
         self.command_size_limits = limits
+
+    mail_arguments: str = ""
+    """The arguments of the last ``MAIL`` command, case kept."""
+
+    @functools.wraps(SMTP.smtp_MAIL)  # keeps aiosmtpd's HELP syntax attributes
+    async def smtp_MAIL(self, arg: str | None) -> None:  # noqa: N802
+        self.mail_arguments = arg or ""
+        await super().smtp_MAIL(arg)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if self.transport is None:
@@ -215,7 +229,8 @@ class SmtpHandler:
         envelope.mail_from = sender.address
         envelope.mail_options.extend(mail_options)
         given = dsn.options(mail_options)
-        envid = given.get("ENVID")
+        typed = _ENVID.search(getattr(server, "mail_arguments", ""))
+        envid = typed.group(1) if typed else given.get("ENVID")
         self._dsn[envelope] = dsn.DsnRequest(
             ret=given.get("RET"), envid=dsn.xtext_decode(envid) if envid else None
         )
@@ -274,16 +289,24 @@ class SmtpHandler:
             null_sender=envelope.mail_from == NULL_SENDER[0],
         )
         request = self._dsn.pop(envelope, None)
-        if request is not None and envelope.mail_from != NULL_SENDER[0]:
+        if envelope.mail_from != NULL_SENDER[0]:
+            request = request or dsn.DsnRequest()
             for recipient in recipients:
-                if request.wants_success(recipient.address):
-                    report = dsn.build_success(
+                failed = recipient.address in delivery.undelivered
+                wanted = (
+                    request.wants_failure(recipient.address)
+                    if failed
+                    else request.wants_success(recipient.address)
+                )
+                if wanted:
+                    report = dsn.build_report(
                         data,
                         headers,
                         sender=sender.address,
                         recipient=recipient.address,
                         request=request,
                         reporting_host=self.operator.options.hostname,
+                        failed=failed,
                     )
                     self.operator.deliver_report(sender, report)
         return f"250 2.0.0 Message accepte ({delivery.queue_id})"
