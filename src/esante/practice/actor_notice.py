@@ -13,6 +13,8 @@ same answer whether that practitioner exists or not).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from esante.practice.access import AccessDeniedError
@@ -46,9 +48,13 @@ def own_practitioner(actor: Actor, practitioner_id: int | None = None) -> int:
 
 
 def acknowledge_own_notice(
-    session: Session, actor: Actor, practitioner_id: int | None = None
+    session: Session,
+    actor: Actor,
+    practitioner_id: int | None = None,
+    *,
+    now: datetime | None = None,
 ) -> AccessNoticeAcknowledgement:
     """Record the signed-in professional's "J'ai compris" (traced by
     :func:`~esante.practice.notice.acknowledge_notice`). Raises AccessDeniedError as
     :func:`own_practitioner`. Nothing is committed."""
-    return acknowledge_notice(session, own_practitioner(actor, practitioner_id))
+    return acknowledge_notice(session, own_practitioner(actor, practitioner_id), now)
