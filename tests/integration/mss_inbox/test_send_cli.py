@@ -125,10 +125,6 @@ def test_the_practice_setting_decides_whether_a_patient_may_reply(
     assert _patient_reply_header(inbox_sandbox, tmp_path, "0", "--sans-reponse") == "FIN"
 
 
-NURSE = "chloe.girard@msp-tilleuls.mssante.fr"
-"""A professional mailbox no other inbox test reads."""
-
-
 def test_a_professional_recipient_never_gets_x_mss_mes(
     inbox_sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
@@ -142,7 +138,7 @@ def test_a_professional_recipient_never_gets_x_mss_mes(
     }
     sent = CliRunner().invoke(
         app,
-        ["send", str(cda), "--to", NURSE, "--from", world.COLLEAGUE, "--sans-pdf", "--json"],
+        ["send", str(cda), "--to", world.NURSE, "--from", world.COLLEAGUE, "--sans-pdf", "--json"],
         env=env,
     )
     assert sent.exit_code == 0, sent.output
@@ -150,7 +146,7 @@ def test_a_professional_recipient_never_gets_x_mss_mes(
     assert output["reponse_patient_bloquee"] is False
     (raw,) = [
         data
-        for _, data in inbox_sandbox.mss.operator.inbox(NURSE)
+        for _, data in inbox_sandbox.mss.operator.inbox(world.NURSE)
         if output["message_id"].encode() in data.split(b"\r\n\r\n", 1)[0]
     ]
     assert b"\r\nX-MSS-MES:" not in raw.split(b"\r\n\r\n", 1)[0]

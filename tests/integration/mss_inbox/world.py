@@ -31,6 +31,9 @@ PHARMACIST = "cedric.riviere@pharmacie-tilleuls.mssante.fr"
 PMI_SECRETARIAT = "secretariat@cds-jean-jaures.mssante.fr"
 PHARMACY = "secretariat@pharmacie-tilleuls.mssante.fr"
 COLLEAGUE = "francois.perrin@cabinet-du-parc.mssante.fr"
+NURSE = "chloe.girard@msp-tilleuls.mssante.fr"
+"""Receives what ``esante mss send`` tests send, and the hand-built XDM archive; only the
+latter's test fetches it (and filters on its own message)."""
 RECEIVERS = (
     PEDIATRICIAN,
     CARDIOLOGIST,
