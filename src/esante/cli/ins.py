@@ -449,18 +449,19 @@ DEFAULT_PERIOD_DAYS = 365
 def reverify_cmd(
     ipp: Annotated[
         list[str] | None,
-        typer.Option("--ipp", help="Revérifier ce patient maintenant (répétable)."),
+        typer.Option("--ipp", metavar="IPP", help="Revérifier ce patient maintenant (répétable)."),
     ] = None,
     periode: Annotated[
         int,
         typer.Option(
             "--periode",
             min=1,
+            metavar="JOURS",
             help="Âge maximal, en jours, de la dernière vérification INSi (sans --ipp).",
         ),
     ] = DEFAULT_PERIOD_DAYS,
     limite: Annotated[
-        int | None, typer.Option("--limite", min=1, help="Nombre maximal de patients.")
+        int | None, typer.Option("--limite", min=1, metavar="N", help="Nombre maximal de patients.")
     ] = None,
     ps: _PsOption = "generaliste",
     sandbox: _SandboxOption = None,
