@@ -13,7 +13,8 @@
   mail client or not: esante's own marks and records say what it has imported, never
   ``\\Seen``) into the local database
   (``ESANTE_DATABASE_URL``): documents of known patients imported, acknowledgements
-  noted on the send orders, the rest left in the mailbox with the reason; acknowledges
+  (MDN) and the operator's delivery status notifications (DSN: "délivré", "échec de
+  remise") noted on the send orders, the rest left in the mailbox with the reason; acknowledges
   what was asked unless ``--no-ack``. Prints a French summary.
 * ``accuses`` — the acknowledgements withheld at a fetch because the sender asked for
   them at another address than the message's Return-Path (RFC 8098 §2.1), with both
@@ -227,7 +228,8 @@ def fetch_cmd(
     ] = 100,
     json_output: JsonOption = False,
 ) -> None:
-    """Relève une boîte MSSanté : documents intégrés au dossier, accusés de réception notés.
+    """Relève une boîte MSSanté : documents intégrés au dossier, accusés de réception et avis
+    de distribution notés sur les ordres d'envoi.
 
     Les messages déjà lus dans un logiciel de messagerie sont relevés aussi ; un message
     déjà traité par esante ne l'est pas une seconde fois."""
@@ -331,6 +333,7 @@ def _report_data(report: InboxReport, names: dict[int, str]) -> dict[str, Any]:
                 "destinataire": d.recipient,
                 "action": d.action,
                 "statut": d.status,
+                "ordre": d.order_id,
             }
             for d in report.delivery_reports
         ],
@@ -390,6 +393,11 @@ def _print_report(report: InboxReport, names: dict[int, str]) -> None:
             f"Avis de distribution : {delivered.original_message_id or 'message inconnu'} → "
             f"{delivered.recipient} : {DELIVERY_LABELS.get(delivered.action, delivered.action)}"
             f" ({delivered.status})"
+            + (
+                f", noté sur l'ordre {delivered.order_id}"
+                if delivered.order_id is not None
+                else ", aucun ordre de ce cabinet"
+            )
         )
     for note in report.notes:
         typer.echo(f"Remarque : {note}")

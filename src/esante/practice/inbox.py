@@ -47,7 +47,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import default as default_policy
 from email.utils import getaddresses, parsedate_to_datetime
@@ -349,7 +349,7 @@ def _is_delivery_status(headers: EmailMessage) -> bool:
     )
 
 
-def _status_blocks(part: EmailMessage) -> list[EmailMessage]:
+def _status_blocks(part: Message) -> list[EmailMessage]:
     """The field blocks of a ``message/delivery-status`` part (RFC 3464 §2.1): the parser's
     own split; for a part sent in base64 (which the parser splits as if it were plain), the
     decoded text cut at its blank lines."""
@@ -380,15 +380,15 @@ def _original_ids(message: EmailMessage, per_message: EmailMessage | None) -> li
     found += _MESSAGE_ID.findall(str(message.get("In-Reply-To", "")))
     for part in message.iter_parts():
         kind = part.get_content_type()
+        returned: Message | None = None
         if kind == "text/rfc822-headers":
-            returned = BytesParser(policy=default_policy).parsebytes(
-                part.get_payload(decode=True) or b"", headersonly=True
-            )
+            raw = part.get_payload(decode=True)
+            if isinstance(raw, bytes):
+                returned = BytesParser(policy=default_policy).parsebytes(raw, headersonly=True)
         elif kind == "message/rfc822":
             inner = part.get_payload()
-            returned = inner[0] if isinstance(inner, list) and inner else None
-        else:
-            continue
+            first = inner[0] if isinstance(inner, list) and inner else None
+            returned = first if isinstance(first, Message) else None
         if returned is not None:
             found += _MESSAGE_ID.findall(str(returned.get("Message-ID", "")))
     found += _MESSAGE_ID.findall(str(message.get("References", "")))[-1:]

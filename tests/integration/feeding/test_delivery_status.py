@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import selectinload
+from typer.testing import CliRunner
 
 from esante.cda.examples import example_document
+from esante.cli.main import app
 from esante.demo import demo_dataset
 from esante.practice.documents import validate_document
 from esante.practice.inbox import fetch_mailbox
@@ -110,3 +112,25 @@ def test_failed_delivery_is_noted_on_the_order(practice: Practice) -> None:
         (f"Accusé de réception MSSanté : échec de remise à {DOCTOR} (statut 5.2.2).", "5.2.2")
     ]
     assert not [e for e in events if e.reason and "délivré" in e.reason]
+
+
+def test_esante_mss_fetch_shows_the_order_a_notification_was_noted_on(
+    practice: Practice, tmp_path: Path
+) -> None:
+    order_id, message_id = _send_report(practice)
+    env = {
+        "ESANTE_HOME": str(tmp_path / "home"),
+        "ESANTE_DATABASE_URL": practice.url,
+        "ESANTE_SANDBOX": str(practice.sandbox.manifest.directory),
+    }
+    assert CENTRE is not None
+    result = CliRunner().invoke(app, ["mss", "fetch", "--mailbox", CENTRE, "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    notices = json.loads(result.output)["avis_de_distribution"]
+    assert {
+        "message_id": message_id,
+        "destinataire": DOCTOR,
+        "action": "delivered",
+        "statut": "2.0.0",
+        "ordre": order_id,
+    } in notices
