@@ -92,6 +92,11 @@ class InsiConnection:
         return self._client
 
     @property
+    def profile(self) -> ServiceProfile | None:
+        """The profile the client was built from (None before the first call, and closed)."""
+        return self._profile
+
+    @property
     def preset(self) -> str | None:
         """The preset the client was built for (None before the first call)."""
         return None if self._profile is None else self._profile.preset
