@@ -47,6 +47,8 @@ PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 DEADLINE_S = 120.0
 """A guard against a hang, not a timing assertion (timings belong to the benchmarks)."""
 BATCH = 10
+RENDEZVOUS_S = 60.0
+"""How long a worker's first handler call waits for the other processes to start."""
 """Orders claimed per transaction. Ten rows locked at once by each of eight claiming
 loops makes overlapping candidate sets the rule; and a claim costs several milliseconds
 of ORM work whatever its size, so one order per claim would double the run on two
@@ -57,16 +59,38 @@ cores."""
 
 
 class Recorder:
-    """The trivial handler: note (order id, pid, thread) and report it sent."""
+    """The trivial handler: note (order id, pid, thread) and report it sent.
 
-    def __init__(self, path: Path) -> None:
+    Its first call in a process waits (bounded) until every worker process has reached
+    its first call too: on a loaded machine the first process up could otherwise drain
+    the whole queue before the others start, and "every process took part" would then
+    depend on the machine's load instead of on the queue being shared. Whoever waits
+    holds its batch claimed, so the others can only progress by claiming other orders.
+    """
+
+    def __init__(self, path: Path, processes: int) -> None:
         self._file = path.open("a", buffering=1, encoding="utf-8")
         self._lock = threading.Lock()
+        self._rendezvous = path.parent
+        self._processes = processes
+        self._started = False
+
+    def _meet_the_others(self) -> None:
+        (self._rendezvous / f"started-{os.getpid()}").touch()
+        bound = time.monotonic() + RENDEZVOUS_S
+        while time.monotonic() < bound:
+            if len(list(self._rendezvous.glob("started-*"))) >= self._processes:
+                return
+            time.sleep(0.01)
 
     def prepare(self, session: Session, orders: Sequence[ClaimedOrder]) -> list[object]:
         return [None] * len(orders)
 
     def handle(self, order: ClaimedOrder, prepared: object) -> Sent:
+        with self._lock:
+            first, self._started = not self._started, True
+        if first:
+            self._meet_the_others()
         line = f"{order.id}\t{os.getpid()}\t{threading.current_thread().name}\n"
         with self._lock:
             self._file.write(line)
@@ -76,10 +100,10 @@ class Recorder:
         self._file.close()
 
 
-def work(url: str, out: str, ready: Any, go: Any, stop: Any) -> None:
+def work(url: str, out: str, processes: int, ready: Any, go: Any, stop: Any) -> None:
     """One worker process: wait for the start signal, drain until told to stop."""
     engine = make_engine(url)
-    recorder = Recorder(Path(out))
+    recorder = Recorder(Path(out), processes)
     worker = Worker(
         session_factory(engine),
         {"dmp_submit": recorder},
@@ -170,7 +194,7 @@ def drain(url: str, count: int, processes: int, tmp: Path) -> dict[str, Any]:
     readies = [context.Event() for _ in range(processes)]
     files = [tmp / f"worker-{n}.tsv" for n in range(processes)]
     pool = [
-        context.Process(target=work, args=(url, str(files[n]), readies[n], go, stop))
+        context.Process(target=work, args=(url, str(files[n]), processes, readies[n], go, stop))
         for n in range(processes)
     ]
     for process in pool:

@@ -179,7 +179,7 @@ def test_create_a_dmp_then_authorize_oneself(running: Path) -> None:
 
 
 def test_create_sets_the_traits_the_td02_answer_gives(running: Path) -> None:
-    matricule = "279035121518989"
+    matricule = "279035121519088"  # not the one created above: one module sandbox
     code, output = esante(
         running, "sandbox", "dmp", "create", "--ins", matricule, "--nom", "TEST",
         "--prefixe", "MME", "--email", "test@example.org", "--mobile", "0601020304",
