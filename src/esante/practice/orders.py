@@ -201,8 +201,17 @@ def list_orders(
     counts.update({state: int(n) for state, n in rows})
     page: Sequence[SendOrder | None] = orders or [None]
     structure = _structure(session, actor)
-    audit.append_many(session, [_event(actor, structure, "orders:list", o) for o in page])
+    # an empty page still says what was looked for (the patient or document asked about)
+    asked = None if orders else _filters(patient_id=patient_id, document_id=document_id)
+    audit.append_many(
+        session, [_event(actor, structure, "orders:list", o, detail=asked) for o in page]
+    )
     return OrderPage(orders, counts)
+
+
+def _filters(**given: int | None) -> str | None:
+    """``patient_id=3; document_id=7`` for the filters given, else None."""
+    return "; ".join(f"{k}={v}" for k, v in given.items() if v is not None) or None
 
 
 def read_order(session: Session, order_id: int, *, actor: Actor) -> SendOrder:

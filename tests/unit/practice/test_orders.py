@@ -240,6 +240,11 @@ def test_a_list_page_is_one_trace_append_and_a_read_is_traced(
     [empty] = _trace(session, before)
     assert (empty.action, empty.patient_ins, empty.detail) == ("orders:list", None, None)
     before = _head(session)
+    orders.list_orders(session, actor=doctor, states=["failed"], patient_id=patient.id)
+    session.commit()
+    [asked] = _trace(session, before)
+    assert asked.detail == f"patient_id={patient.id}"
+    before = _head(session)
     assert orders.read_order(session, made[0], actor=doctor).id == made[0]
     session.commit()
     [read] = _trace(session, before)
