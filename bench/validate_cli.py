@@ -12,7 +12,16 @@ official examples VSM_2023.01, VAC-NOTE_2023.01 and CSE-CS24_2025.01:
 * **batch of 20** VAC-NOTE in one command, with and without the server: seconds per
   document and documents/s;
 * **peak RSS** of each process: the command (``wait4`` rusage) and the server
-  (``VmHWM`` in ``/proc``, read before it is stopped);
+  (``VmHWM`` in ``/proc``, read before it is stopped); the empty disk cache is a fresh
+  ``ESANTE_HOME`` (so a fresh ``cache/schematron``) made for the run;
+* **start-up**: ``esante --help`` and ``esante cda validate --help`` (wall, RSS): what
+  every command pays before its own work (command modules are imported lazily);
+* **threads**: RSS of one validator (the service's: one per process) after a warm-up in
+  one thread, then with 4 threads validating at once (each runs its own clone of the
+  compiled stylesheets: what a second thread costs, against the compiled kit's size);
+* **compile time against stylesheet size**: each stylesheet of the disk cache compiled
+  again in one fresh process (the per-volet reduced stylesheet idea: what a smaller
+  minimal-structure stylesheet would save);
 * every ratio is to the reference measured in the same run.
 
 Run: ``.venv/bin/python bench/validate_cli.py [--repeat 5] [--quick]``; ``bench/cda_validate.py``
@@ -131,6 +140,59 @@ def reference_walls(kit: Path, names: list[str]) -> tuple[dict[str, float], int]
     return reference, peak
 
 
+THREADS = 4
+
+
+def child_threads(kit: Path, cache: Path) -> dict[str, int]:
+    """RSS (KiB) of one validator warmed in one thread, then used by :data:`THREADS`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from esante.cda.validate import Validator
+
+    def rss_kib() -> int:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+    validator = Validator(kit, cache_dir=cache)
+    docs = [(kit / "ExemplesCDA" / doc).read_bytes() for doc in DOCUMENTS.values()]
+    for _ in range(3):
+        for doc in docs:
+            validator.validate(doc)
+    one = rss_kib()
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(lambda _: [validator.validate(d) for d in docs * 3], range(THREADS)))
+    return {"one": one, "threads": rss_kib()}
+
+
+def child_compile(cache: Path) -> list[tuple[int, float]]:
+    """(bytes, seconds) of compiling each stylesheet of ``cache``, smallest first."""
+    from esante.cda.validate._saxon import parse, processor
+
+    xslt = processor().new_xslt30_processor()
+    files = sorted(cache.glob("*.xsl"), key=lambda p: p.stat().st_size)
+    xslt.compile_stylesheet(stylesheet_node=parse(files[0].read_text("utf-8")))  # warm-up
+    done = []
+    for path in files:
+        text = path.read_text("utf-8")
+        mark = time.perf_counter()
+        xslt.compile_stylesheet(stylesheet_node=parse(text))
+        done.append((len(text.encode("utf-8")), time.perf_counter() - mark))
+    return done
+
+
+def _child(args: list[str], env: dict[str, str]) -> tuple[object, int]:
+    argv = [sys.executable, str(Path(__file__).resolve()), *args]
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, cwd=ROOT)
+        _, status, usage = os.wait4(process.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{argv} failed")
+        out.seek(0)
+        return json.loads(out.read().decode().strip().splitlines()[-1]), usage.ru_maxrss
+
+
 @dataclass
 class CliFigures:
     """What :func:`measure` found (seconds; RSS in KiB)."""
@@ -142,6 +204,9 @@ class CliFigures:
     batch_srv: float
     batch_nosrv: float
     rss: dict[str, int]
+    startup: dict[str, list[float]]
+    threads: dict[str, int]
+    compile: list[tuple[int, float]]
 
 
 def measure(kit: Path, repeat: int) -> CliFigures:
@@ -152,7 +217,14 @@ def measure(kit: Path, repeat: int) -> CliFigures:
     env = {**os.environ, "ESANTE_HOME": str(home), "ESANTE_CISIS_KIT": str(kit)}
     env.pop("ESANTE_NO_VALIDATION_SERVER", None)
     rss: dict[str, int] = {}
+    startup: dict[str, list[float]] = {"esante --help": [], "esante cda validate --help": []}
     try:
+        print("start-up (--help)...", file=sys.stderr)
+        for _ in range(repeat):
+            for label in startup:
+                wall, rss_kib, _ = timed([ESANTE, *label.split()[1:]], env)
+                startup[label].append(wall)
+                rss[label] = max(rss.get(label, 0), rss_kib)
         print("empty disk cache, no server...", file=sys.stderr)
         empty = {}
         for name, path in paths.items():
@@ -187,10 +259,28 @@ def measure(kit: Path, repeat: int) -> CliFigures:
         batch_nosrv, rss_kib = validate(batch, env, server=False)
         rss["command, no server"] = max(rss["command, no server"], rss_kib)
         rss["server"] = stop_servers(home)
+        cache = home / "cache" / "schematron"
+        print(f"one validator, 1 then {THREADS} threads...", file=sys.stderr)
+        threads_rss, rss["threads process"] = _child(["--child-threads", str(kit), str(cache)], env)
+        print("compile time against stylesheet size...", file=sys.stderr)
+        compiled, _ = _child(["--child-compile", str(cache)], env)
     finally:
         stop_servers(home)
         shutil.rmtree(tmp, ignore_errors=True)
-    return CliFigures(empty, nosrv, srv, first, batch_srv, batch_nosrv, rss)
+    assert isinstance(threads_rss, dict)
+    assert isinstance(compiled, list)
+    return CliFigures(
+        empty,
+        nosrv,
+        srv,
+        first,
+        batch_srv,
+        batch_nosrv,
+        rss,
+        startup,
+        threads_rss,
+        [(int(size), float(secs)) for size, secs in compiled],
+    )
 
 
 def report(figures: CliFigures, reference: dict[str, float]) -> None:
@@ -228,15 +318,36 @@ def report(figures: CliFigures, reference: dict[str, float]) -> None:
             f"batch of {BATCH} VAC-NOTE, {label:9}: {wall:.2f} s, {per_doc:.3f} s per document, "
             f"{BATCH / wall:.1f} documents/s ({ref_vac / per_doc:.0f}x the reference per document)"
         )
+    for label, walls in figures.startup.items():
+        print(f"start-up, {label:27}: {stats(walls)}")
     print("peak RSS: " + ", ".join(f"{k} {v / 1024:.0f} MiB" for k, v in figures.rss.items()))
-    print("targets: single document <= 2 s; batch >= 50x the reference; RSS <= 500 MB")
+    one, many = figures.threads["one"], figures.threads["threads"]
+    print(
+        f"one validator: RSS {one / 1024:.0f} MiB after warm-up in 1 thread, "
+        f"{many / 1024:.0f} MiB with {THREADS} threads validating "
+        f"(+{(many - one) / 1024 / (THREADS - 1):.1f} MiB per extra thread: a clone, "
+        "not a second compiled kit)"
+    )
+    print("compile time against stylesheet size (disk cache, one process):")
+    for size, secs in figures.compile:
+        print(f"  {size / 1e6:7.2f} MB  {secs:6.2f} s  ({secs / (size / 1e6):.2f} s/MB)")
+    print("targets: single document <= 2 s; batch >= 50x the reference; RSS <= 500 MB (477 MiB)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="repeat 3, VAC-NOTE reference only")
+    parser.add_argument("--child-threads", nargs=2, metavar=("KIT", "CACHE"))
+    parser.add_argument("--child-compile", metavar="CACHE")
     args = parser.parse_args()
+    if args.child_threads:
+        kit_arg, cache_arg = args.child_threads
+        print(json.dumps(child_threads(Path(kit_arg), Path(cache_arg))))
+        return
+    if args.child_compile:
+        print(json.dumps(child_compile(Path(args.child_compile))))
+        return
     kit = kit_dir()
     reference, ref_rss = reference_walls(kit, ["VAC-NOTE"] if args.quick else list(DOCUMENTS))
     figures = measure(kit, 3 if args.quick else args.repeat)
