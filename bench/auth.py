@@ -1,22 +1,32 @@
 """What authentication and the access trace add to a patient read and to a page of 50
 patients (issue 12: target ≤ 2 ms added to a read, p50 and p99; a page is ONE append).
 
-Two apps on the same database, in the same process, measured in alternating rounds:
+Two apps on the same database, in the same process, in the same run:
 
 * **with auth**: the service as deployed — every request carries a structure's API key
   (``Authorization: Bearer esk_…``: digest looked up, revocation checked), the practice
   checks the access policy and appends to the hash-chained trace (one record for a
-  read, one batch append of 50 records for the page);
+  read, one batch append of 50 records for the page) in the request's transaction,
+  which the route commits; after the commit, the checkpoint is appended to the anchor
+  journal (:func:`esante.audit.anchor_engine`, a file under ``ESANTE_HOME``);
 * **key only** (reads): the API key and the policy, the trace's append off — to tell
   the credential's cost from the trace's;
 * **baseline**: the same routes built with ``create_app(..., require_credentials=False)``,
   the actor given by a dependency override (no credential looked up) and the trace's
-  :func:`esante.practice.trace.record` replaced by a no-op for the round — what the
+  :func:`esante.practice.trace.record` replaced by a no-op for the request — what the
   service cost before issue 12.
 
-Requests go through httpx's ASGI transport (no socket: what is measured is the app's
-work, not the loopback), one at a time. Prints median, p95/p99, throughput, the ratio
-and the added time, the appends per page, and the peak memory.
+The same requests are sent to each scenario one at a time and interleaved (request
+``i`` of every scenario, in a rotating order, then request ``i + 1``...): on a shared,
+noisy machine a burst of load falls on every scenario alike instead of on whichever
+round ran then. Requests go through httpx's ASGI transport (no socket: what is measured
+is the app's work, not the loopback). Prints median, p95/p99 and throughput (one
+request at a time: the inverse of the mean latency), the added time and the ratio, the
+appends per page, the processor time per request (median; every thread of the process:
+less sensitive than latencies to a busy machine, and blind to waiting on the
+database or the disk), the cost of a bare durable commit on the database for reference (a
+traced read must commit its record; an untraced read commits nothing), and the peak
+memory.
 
 Run: ``.venv/bin/python bench/auth.py [--requests 400] [--rounds 3] [--postgresql]``.
 """
@@ -25,23 +35,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from benchlib import peak_rss_mb, percentile, pg_database
 from esante import audit
+from esante.audit import anchor_engine
 from esante.config import Settings
 from esante.demo import demo_dataset
 from esante.practice import trace as practice_trace
@@ -63,6 +75,9 @@ class Timings:
 
     values: list[float]
     seconds: float = 0.0
+    cpu: list[float] = field(default_factory=list)
+    """Processor time (ms) the process spent on each request, every thread included:
+    much less sensitive than the latency to the other processes of a busy machine."""
 
     def line(self, label: str) -> str:
         v = self.values
@@ -70,6 +85,7 @@ class Timings:
         return (
             f"  {label:<10} p50 {statistics.median(v):7.3f} ms   p95 {percentile(v, 95):7.3f} ms"
             f"   p99 {percentile(v, 99):7.3f} ms   {rate:8.0f} req/s"
+            + (f"   cpu p50 {statistics.median(self.cpu):6.3f} ms" if self.cpu else "")
         )
 
 
@@ -142,23 +158,74 @@ class _Appends:
         audit.append_many = self._real
 
 
-async def _run(app: FastAPI, urls: Sequence[str], headers: dict[str, str], into: Timings) -> None:
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://esante.test"
-        ) as client,
-    ):
-        for url in urls[:20]:  # warm-up
-            (await client.get(url, headers=headers)).raise_for_status()
-        start = time.perf_counter()
-        for url in urls:
+@dataclass
+class Scenario:
+    """One kind of request on one app: its URLs, credential, whether the trace is on."""
+
+    name: str
+    app: FastAPI
+    urls: Sequence[str]
+    headers: dict[str, str]
+    traced: bool
+    timings: Timings
+
+
+async def _interleaved(scenarios: Sequence[Scenario], warmup: int = 20) -> None:
+    """Request ``i`` of every scenario, then request ``i + 1`` of every scenario...,
+    starting each turn with another scenario: a burst of load on the machine falls on
+    all of them alike (the apps share nothing but the database file and the process)."""
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for scenario in scenarios:
+            await stack.enter_async_context(scenario.app.router.lifespan_context(scenario.app))
+            clients.append(
+                await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        transport=httpx.ASGITransport(app=scenario.app),
+                        base_url="http://localhost",
+                    )
+                )
+            )
+        count = max(len(s.urls) for s in scenarios)
+        for i in range(-warmup, count):
+            for turn in range(len(scenarios)):
+                k = (i + turn) % len(scenarios)
+                scenario, client = scenarios[k], clients[k]
+                url = scenario.urls[i % len(scenario.urls)]
+                with _tracing(scenario.traced):
+                    c0, t0 = time.process_time(), time.perf_counter()
+                    response = await client.get(url, headers=scenario.headers)
+                    elapsed = time.perf_counter() - t0
+                    cpu = time.process_time() - c0
+                if response.status_code != 200:
+                    raise SystemExit(f"{url}: HTTP {response.status_code} {response.text[:200]}")
+                if i >= 0:
+                    scenario.timings.values.append(elapsed * 1000)
+                    scenario.timings.cpu.append(cpu * 1000)
+                    scenario.timings.seconds += elapsed
+
+
+def _commit_floor(url: str, count: int = 200) -> Timings:
+    """A one-row write and its commit, alone: what the database's own durable commit
+    costs on this machine (a traced read makes one; an untraced read none)."""
+    engine = make_engine(url)
+    timings = Timings([])
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE bench_commit_floor (n INTEGER)"))
+        for n in range(count + 20):
             t0 = time.perf_counter()
-            response = await client.get(url, headers=headers)
-            into.values.append((time.perf_counter() - t0) * 1000)
-            if response.status_code != 200:
-                raise SystemExit(f"{url}: HTTP {response.status_code} {response.text[:200]}")
-        into.seconds += time.perf_counter() - start
+            with engine.begin() as conn:
+                conn.execute(text("INSERT INTO bench_commit_floor (n) VALUES (:n)"), {"n": n})
+            elapsed = time.perf_counter() - t0
+            if n >= 20:
+                timings.values.append(elapsed * 1000)
+                timings.seconds += elapsed
+        with engine.begin() as conn:
+            conn.execute(text("DROP TABLE bench_commit_floor"))
+    finally:
+        engine.dispose()
+    return timings
 
 
 def _measure(url: str, requests: int, rounds: int) -> int:
@@ -166,6 +233,9 @@ def _measure(url: str, requests: int, rounds: int) -> int:
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home), database_url=url)
         secured = create_app(settings)
+        # as deployed, every commit that appended to the trace writes its checkpoint to
+        # the anchor journal (a file under ESANTE_HOME): measured with the trace's cost
+        anchor_engine(secured.state.engine, Path(home))
         baseline = create_app(settings, require_credentials=False)
         engine = make_engine(url)
         with session_factory(engine)() as session:
@@ -178,20 +248,31 @@ def _measure(url: str, requests: int, rounds: int) -> int:
         bearer = {"Authorization": f"Bearer {key}"}
         reads = [f"/api/patients/{ids[i % len(ids)]}" for i in range(requests)]
         pages = [f"/api/patients?limit={PAGE}"] * max(20, requests // 4)
-        names = ("read-base", "read-auth", "read-keyonly", "page-base", "page-auth")
-        results = {name: Timings([]) for name in names}
+        results = {
+            name: Timings([])
+            for name in ("read-base", "read-auth", "read-keyonly", "page-base", "page-auth")
+        }
+        read_scenarios = [
+            Scenario("read-base", baseline, reads, {}, False, results["read-base"]),
+            # the credential and the policy without the trace: where the time goes
+            Scenario("read-keyonly", secured, reads, bearer, False, results["read-keyonly"]),
+            Scenario("read-auth", secured, reads, bearer, True, results["read-auth"]),
+        ]
+        page_scenarios = [
+            Scenario("page-base", baseline, pages, {}, False, results["page-base"]),
+            Scenario("page-auth", secured, pages, bearer, True, results["page-auth"]),
+        ]
         appends = _Appends()
         for _ in range(rounds):
-            with _tracing(False):
-                asyncio.run(_run(baseline, reads, {}, results["read-base"]))
-                asyncio.run(_run(baseline, pages, {}, results["page-base"]))
-                # the credential and the policy without the trace: where the time goes
-                asyncio.run(_run(secured, reads, bearer, results["read-keyonly"]))
-            asyncio.run(_run(secured, reads, bearer, results["read-auth"]))
+            asyncio.run(_interleaved(read_scenarios))
             with appends:
-                asyncio.run(_run(secured, pages, bearer, results["page-auth"]))
+                asyncio.run(_interleaved(page_scenarios))
         page_requests = rounds * (len(pages) + 20)
-    print(f"structure {structure}, {len(ids)} patients, {rounds} rounds, sequential requests")
+        floor = _commit_floor(url)
+    print(
+        f"structure {structure}, {len(ids)} patients, {rounds} rounds, sequential requests "
+        "interleaved across the scenarios"
+    )
     verdict = 0
     for scenario, title in (("read", "GET /api/patients/{id}"), ("page", f"page of {PAGE}")):
         base, auth = results[f"{scenario}-base"], results[f"{scenario}-auth"]
@@ -201,9 +282,14 @@ def _measure(url: str, requests: int, rounds: int) -> int:
             print(results["read-keyonly"].line("key only"))
         print(auth.line("with auth"))
         added50 = statistics.median(auth.values) - statistics.median(base.values)
+        added95 = percentile(auth.values, 95) - percentile(base.values, 95)
         added99 = percentile(auth.values, 99) - percentile(base.values, 99)
         ratio = statistics.median(auth.values) / statistics.median(base.values)
-        print(f"  added     p50 {added50:+7.3f} ms   p99 {added99:+7.3f} ms   ratio {ratio:.2f}")
+        added_cpu = statistics.median(auth.cpu) - statistics.median(base.cpu)
+        print(
+            f"  added     p50 {added50:+7.3f} ms   p95 {added95:+7.3f} ms   p99 {added99:+7.3f} ms"
+            f"   ratio {ratio:.2f}   cpu p50 {added_cpu:+6.3f} ms"
+        )
         if scenario == "read":
             ok = added50 <= READ_TARGET_MS and added99 <= READ_TARGET_MS
             print(f"  target ≤ {READ_TARGET_MS} ms added: {'met' if ok else 'MISSED'}")
@@ -212,6 +298,8 @@ def _measure(url: str, requests: int, rounds: int) -> int:
         f"trace appends per page: {appends.calls / page_requests:.2f} "
         f"({appends.records / max(1, appends.calls):.0f} records each)"
     )
+    print("for reference, a bare one-row write committed on this database (not added):")
+    print(floor.line("commit"))
     print(f"peak memory: {peak_rss_mb():.0f} MB")
     return verdict
 

@@ -112,6 +112,9 @@ class Anchor:
         self.directory = directory
         self.key_path = directory / KEY_NAME
         self.journal = directory / f"{database}.anchor"
+        self._write_key: bytes | None = None
+        self._tail: tuple[int, int, int, str] | None = None
+        """(device, inode, size, MAC) of the journal as this writer left it."""
 
     @classmethod
     def for_engine(cls, engine: Engine, home: Path) -> Anchor:
@@ -149,20 +152,41 @@ class Anchor:
 
     # ---------------------------------------------------------------- write
     def write(self, sequence: int, digest: str, at: datetime | None = None) -> None:
-        """Append a checkpoint (sequence, hash) sealed with the key (created if absent)."""
-        key = self._key(create=True)
-        assert key is not None
+        """Append a checkpoint (sequence, hash) sealed with the key (created if absent).
+
+        Called after every commit that appended to the trace, so it is kept cheap: the
+        key is read once per :class:`Anchor` (the writer's; :meth:`read` always reads
+        the file), and the previous line's MAC is taken from memory when the journal is
+        exactly as this writer left it (same file, same size, under the lock) instead
+        of re-reading its tail.
+        """
+        key = self._write_key
+        if key is None:
+            key = self._key(create=True)
+            assert key is not None
+            self._write_key = key
         stamp = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
         fd = os.open(self.journal, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            prev = _last_mac(fd)
+            info = os.fstat(fd)
+            tail = self._tail
+            if tail is not None and tail[:3] == (info.st_dev, info.st_ino, info.st_size):
+                prev = tail[3]
+            else:
+                prev = _last_mac(fd, info.st_size)
             mac = self._mac(key, sequence, digest, stamp, prev)
             line = json.dumps(
                 {"sequence": sequence, "hash": digest, "at": stamp, "prev": prev, "mac": mac},
                 separators=(",", ":"),
             )
-            os.write(fd, (line + "\n").encode("ascii"))
+            data = (line + "\n").encode("ascii")
+            written = os.write(fd, data)
+            self._tail = (
+                (info.st_dev, info.st_ino, info.st_size + written, mac)
+                if written == len(data)
+                else None
+            )
         finally:
             os.close(fd)
 
@@ -233,9 +257,9 @@ class Anchor:
         return kept
 
 
-def _last_mac(fd: int) -> str:
-    """The MAC of the journal's last complete line (``fd`` locked), or the start value."""
-    size = os.fstat(fd).st_size
+def _last_mac(fd: int, size: int) -> str:
+    """The MAC of the journal's last complete line (``fd`` locked, ``size`` bytes long),
+    or the start value."""
     if size == 0:
         return _START
     start = max(0, size - MAX_LINE)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import String, Table, insert, select, update
+from sqlalchemy import Connection, String, Table, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -231,43 +231,92 @@ def append_many(session: Session, events: Sequence[AuditEvent]) -> list[AuditEnt
     """Append ``events``, in order, in the session's transaction; return the new entries.
 
     The chain's lock is taken once for all of them, and the records are written in one
-    statement (four statements whatever their number): a worker recording a batch of
-    sends pays for one append, not one per send. Every event is checked before anything
-    is written: one the trace cannot keep refuses the whole call (:class:`AuditError`).
+    statement: three statements whatever their number (bump the head, insert the
+    records, set the head's hash). A worker recording a batch of sends, or a page of 50
+    patients read, pays for one append, not one per record. Every event is checked
+    before anything is written: one the trace cannot keep refuses the whole call
+    (:class:`AuditError`).
+
+    The statements are prebuilt Core statements run on the session's connection: an
+    ORM-enabled ``update()`` re-synchronises the session's objects after the statement,
+    and a statement built per call is re-analysed for SQLAlchemy's compiled cache; on a
+    traced read those two cost about as much as the database's own work.
     """
     checked = [_event_values(event) for event in events]
     if not checked:
         return []
-    last, previous_hash = _lock_head(session, len(checked))
+    connection = session.connection(bind_arguments={"mapper": AuditChainHead})
+    last, previous_hash = _lock_head(connection, len(checked))
     for sequence, values in enumerate(checked, start=last - len(checked) + 1):
         values["sequence"] = sequence
         values["previous_hash"] = previous_hash
         values["hash"] = previous_hash = record_hash(previous_hash, values)
-    table = cast(Table, AuditRecord.__table__)
-    ids = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), checked
-    ).scalars()
-    session.execute(
-        update(AuditChainHead).where(AuditChainHead.id == _HEAD_ID).values(hash=previous_hash)
-    )
+    ids = _write_records(connection, checked, previous_hash)
     note_append(session, last, previous_hash)
     return [
-        AuditEntry(id=int(row_id), **values)  # type: ignore[arg-type]
-        for row_id, values in zip(ids, checked, strict=True)
+        AuditEntry(id=ids[cast(int, values["sequence"])], **values)  # type: ignore[arg-type]
+        for values in checked
     ]
 
 
-def _bump_head(session: Session, count: int) -> tuple[int, str] | None:
-    bumped = session.execute(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == _HEAD_ID)
-        .values(sequence=AuditChainHead.sequence + count)
-        .returning(AuditChainHead.sequence, AuditChainHead.hash)
-    ).one_or_none()
+_HEAD = cast(Table, AuditChainHead.__table__)
+_RECORDS = cast(Table, AuditRecord.__table__)
+_BUMP_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == _HEAD_ID)
+    .values(sequence=_HEAD.c.sequence + bindparam("count"))
+    .returning(_HEAD.c.sequence, _HEAD.c.hash)
+)
+"""Take the chain's lock (the row's on PostgreSQL, the database's write lock on SQLite)
+and reserve ``count`` numbers: one statement, which also reads the head."""
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == _HEAD_ID).values(hash=bindparam("new_hash"))
+_INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.id, _RECORDS.c.sequence)
+"""The records of a batch in one ``INSERT … VALUES (…), (…) RETURNING``: the ids are
+matched to the records by their sequence number. (Asking SQLAlchemy for the rows in
+parameter order instead, ``sort_by_parameter_order``, makes it send one ``INSERT`` per
+record on SQLite, whose integer keys it cannot use as a sentinel.)"""
+_READ_HEAD = select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == _HEAD_ID)
+
+
+def _write_records(
+    connection: Connection, records: list[dict[str, object]], head_hash: str
+) -> dict[int, int]:
+    """Insert ``records`` and set the head's hash to ``head_hash``; the new rows' ids by
+    sequence number.
+
+    On PostgreSQL both go in one statement (``WITH head AS (UPDATE …) INSERT …
+    RETURNING``: a data-modifying ``WITH`` runs exactly once, whether read or not), one
+    round trip fewer per append — a traced read waits for each of them. SQLite has no
+    data-modifying ``WITH``; there both statements run in process, without a round trip.
+    A very large batch (beyond :data:`_ONE_STATEMENT_MAX` records, far more than a page)
+    takes the two statements on PostgreSQL too, to stay well under its limit of bound
+    parameters per statement.
+    """
+    if connection.dialect.name == "postgresql" and len(records) <= _ONE_STATEMENT_MAX:
+        head = _SET_HEAD_HASH.cte("head")
+        statement = (
+            insert(_RECORDS)
+            .values(records)
+            .returning(_RECORDS.c.id, _RECORDS.c.sequence)
+            .add_cte(head)
+        )
+        rows = connection.execute(statement, {"new_hash": head_hash})
+        return {int(seq): int(row_id) for row_id, seq in rows}
+    ids = {int(seq): int(row_id) for row_id, seq in connection.execute(_INSERT_RECORDS, records)}
+    connection.execute(_SET_HEAD_HASH, {"new_hash": head_hash})
+    return ids
+
+
+_ONE_STATEMENT_MAX = 1000
+"""Records written with the head in one statement on PostgreSQL (15 parameters each)."""
+
+
+def _bump_head(connection: Connection, count: int) -> tuple[int, str] | None:
+    bumped = connection.execute(_BUMP_HEAD, {"count": count}).one_or_none()
     return None if bumped is None else (int(bumped[0]), str(bumped[1]))
 
 
-def _lock_head(session: Session, count: int = 1) -> tuple[int, str]:
+def _lock_head(connection: Connection, count: int = 1) -> tuple[int, str]:
     """Take the chain's lock and reserve ``count`` sequence numbers: (the last of them,
     the hash of the record before the first).
 
@@ -277,22 +326,22 @@ def _lock_head(session: Session, count: int = 1) -> tuple[int, str]:
     transaction, then does nothing — and the second bump sees the winner's row, so
     neither caller has to retry.
     """
-    bumped = _bump_head(session, count)
+    bumped = _bump_head(connection, count)
     if bumped is not None:
         return bumped
     row = {"id": _HEAD_ID, "sequence": 0, "hash": GENESIS}
-    dialect = session.get_bind(AuditChainHead).dialect.name
+    dialect = connection.dialect.name
     if dialect == "postgresql":
-        session.execute(postgresql.insert(AuditChainHead).values(row).on_conflict_do_nothing())
+        connection.execute(postgresql.insert(_HEAD).values(row).on_conflict_do_nothing())
     elif dialect == "sqlite":
-        session.execute(sqlite.insert(AuditChainHead).values(row).on_conflict_do_nothing())
+        connection.execute(sqlite.insert(_HEAD).values(row).on_conflict_do_nothing())
     else:  # pragma: no cover - esante supports SQLite and PostgreSQL only
         try:
-            with session.begin_nested():
-                session.execute(insert(AuditChainHead).values(row))
+            with connection.begin_nested():
+                connection.execute(insert(_HEAD).values(row))
         except IntegrityError:
             pass
-    bumped = _bump_head(session, count)
+    bumped = _bump_head(connection, count)
     if bumped is None:  # pragma: no cover - the row exists now, or the insert raised
         raise AuditError(
             "Trace d'accès impossible : tête de chaîne introuvable.",
@@ -399,7 +448,5 @@ def is_transient(exc: DBAPIError) -> bool:
 
 def read_head(session: Session) -> tuple[int, str] | None:
     """The head row as (sequence, hash), ``None`` before the first append."""
-    row = session.execute(
-        select(AuditChainHead.sequence, AuditChainHead.hash).where(AuditChainHead.id == _HEAD_ID)
-    ).one_or_none()
+    row = session.execute(_READ_HEAD).one_or_none()
     return None if row is None else (int(row[0]), str(row[1]))

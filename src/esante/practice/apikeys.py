@@ -20,10 +20,12 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
+from esante.practice import trace
 from esante.practice.actors import ROLE_APIKEY, Actor, AuthenticationError
 from esante.practice.errors import PracticeValidationError
 from esante.store import NotFoundError, Structure, utcnow
@@ -105,19 +107,43 @@ def looks_like_api_key(token: str) -> bool:
     return token.startswith(KEY_MARK + "_")
 
 
+_KEYS = cast(Table, ApiKey.__table__)
+_STRUCTURES = cast(Table, Structure.__table__)
+_FIND_KEY = (
+    select(
+        _KEYS.c.prefix,
+        _KEYS.c.key_hash,
+        _KEYS.c.structure_id,
+        _KEYS.c.scopes,
+        _KEYS.c.label,
+        _KEYS.c.revoked_at,
+        _STRUCTURES.c.id_nat_struct,
+    )
+    .join_from(_KEYS, _STRUCTURES, _KEYS.c.structure_id == _STRUCTURES.c.id)
+    .where(_KEYS.c.prefix == bindparam("prefix"))
+)
+"""The key of a prefix and its structure's idNat_Struct, in one prebuilt statement: every
+API request runs it (the idNat_Struct is what the request's trace records)."""
+
+
 def authenticate_api_key(session: Session, key: str) -> Actor:
-    """The actor of a valid, unrevoked key; raises :class:`AuthenticationError`."""
+    """The actor of a valid, unrevoked key; raises :class:`AuthenticationError`.
+
+    One query (the key's row and its structure's idNat_Struct, which the request's trace
+    then does not read again: :func:`esante.practice.trace.remember_structure`).
+    """
     parts = key.split("_", 2)  # the secret itself may contain "_"
     refused = AuthenticationError(
         "Clé d'API inconnue ou révoquée.", detail="invalid api key", field="Authorization"
     )
     if len(parts) != 3 or parts[0] != KEY_MARK:
         raise refused
-    row = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    row = session.execute(_FIND_KEY, {"prefix": parts[1]}).one_or_none()
     if row is None or not hmac.compare_digest(row.key_hash, _digest(key)):
         raise refused
     if row.revoked_at is not None:
         raise refused
+    trace.remember_structure(session, row.structure_id, row.id_nat_struct)
     return Actor(
         kind="apikey",
         actor_id=f"apikey:{row.prefix}",

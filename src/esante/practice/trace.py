@@ -18,16 +18,27 @@ anything else is written, and the caller rolls back on the error).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, cast
 
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from esante import audit
 from esante.practice.access import AccessDeniedError, Action, require
 from esante.practice.actors import Actor
 from esante.store.models import Patient, Structure
 
-__all__ = ["RECORD_CHANNEL", "Action", "check", "patient_ins", "record", "record_documents", "who"]
+__all__ = [
+    "RECORD_CHANNEL",
+    "Action",
+    "check",
+    "patient_ins",
+    "record",
+    "record_documents",
+    "remember_structure",
+    "who",
+]
 
 RECORD_CHANNEL: Final = "dossier"
 """The trace channel of accesses to the practice's own patient records."""
@@ -40,11 +51,40 @@ def patient_ins(patient: Patient) -> str | None:
     return f"{patient.ins_matricule}^^^&{patient.ins_oid}&ISO"
 
 
+_STRUCTURES = cast(Table, Structure.__table__)
+_ID_NAT_STRUCT = select(_STRUCTURES.c.id_nat_struct).where(_STRUCTURES.c.id == bindparam("id"))
+"""The structure's idNat_Struct alone: a prebuilt Core query (no ORM object built, no
+statement re-analysed) on every traced access."""
+_SEEN = "esante.trace.structures"
+
+
+def remember_structure(session: Session, structure_id: int, id_nat_struct: str) -> None:
+    """Note the idNat_Struct of ``structure_id`` as read in the session's current
+    transaction, so that the trace of this transaction does not read it again.
+
+    For a credential check that read it anyway (an API key's structure, in the same
+    query): one database round trip fewer per traced request. Valid for this
+    transaction only: after a commit or a rollback it is read afresh.
+    """
+    transaction = session.get_transaction()
+    if transaction is not None:
+        session.info[_SEEN] = (transaction, {structure_id: id_nat_struct})
+
+
 def _structure(session: Session, actor: Actor) -> str | None:
     if actor.structure_id is None:
         return None
-    structure = session.get(Structure, actor.structure_id)
-    return None if structure is None else structure.id_nat_struct
+    seen = session.info.get(_SEEN)
+    if seen is not None and seen[0] is session.get_transaction():
+        known: str | None = seen[1].get(actor.structure_id)
+        if known is not None:
+            return known
+    loaded = session.identity_map.get(identity_key(Structure, actor.structure_id))
+    if isinstance(loaded, Structure):
+        return loaded.id_nat_struct
+    connection = session.connection(bind_arguments={"mapper": Structure})
+    found = connection.execute(_ID_NAT_STRUCT, {"id": actor.structure_id}).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 def who(session: Session, actor: Actor) -> dict[str, str | None]:

@@ -281,6 +281,42 @@ def test_concurrent_writers_keep_the_journal_sound(
         assert verify_chain(s, anchor=anchor).ok
 
 
+def test_writers_of_other_processes_keep_the_journal_chained(
+    sessions: sessionmaker[Session], anchor: Anchor
+) -> None:
+    """A writer remembers the journal's last MAC; another writer (another process: its
+    own :class:`Anchor`) appending in between, or a new journal, must not make it link
+    to a stale line."""
+    other = Anchor(anchor.directory, anchor.journal.name.removesuffix(".anchor"))
+
+    def head(sequence: int) -> str:
+        with sessions() as s:
+            return str(row(s, sequence)["hash"])
+
+    _build(sessions, 2)  # through the engine's own Anchor
+    other.write(2, head(2))
+    _build(sessions, 1)
+    other.write(3, head(3))
+    other.write(3, head(3))
+    _build(sessions, 1)
+    state = anchor.read()
+    assert state.problem is None, state.detail
+    assert state.lines == 7
+    assert state.highest is not None
+    assert state.highest.sequence == 4
+
+    kept = anchor.start_new_journal()
+    assert kept is not None
+    _build(sessions, 1)  # the first line of the new journal
+    other.write(5, head(5))
+    state = anchor.read()
+    assert state.problem is None, state.detail
+    assert state.lines == 2
+    assert json.loads(anchor.journal.read_text().splitlines()[0])["prev"] == "0" * 64
+    with sessions() as s:
+        assert verify_chain(s, anchor=anchor).ok
+
+
 def test_role_and_origin_are_chained_and_older_records_still_verify(
     sessions: sessionmaker[Session], anchor: Anchor
 ) -> None:
