@@ -28,7 +28,7 @@ from esante.cli._output import print_json
 from esante.errors import EsanteError
 
 if TYPE_CHECKING:
-    from esante.cda.validate import BatchItem, ValidationReport
+    from esante.cda.validate import BatchItem, ValidationReport, Validator
 
 app = typer.Typer(
     help="Documents CDA R2 : vérification avec le kit CI-SIS de l'ANS.",
@@ -78,13 +78,13 @@ def validate_cmd(
     corps structuré, et le schématron du volet déclaré par le document (templateId).
     Code de sortie 1 si un document n'est pas conforme ou ne peut pas être lu.
     """
+    # the engine (saxonche, the compiler) is imported only when this process validates:
+    # a command served by the validation server does not load it
     from esante.cda.validate import (
         BatchItem,
         ServerUnavailableError,
-        Validator,
         connect_validation_server,
         server_disabled,
-        validate_many,
     )
 
     err = Console(stderr=True, highlight=False)
@@ -106,6 +106,8 @@ def validate_cmd(
             progress.update(task, advance=1, description=f"Vérifié : {item.path.name}")
 
         if workers > 1 and len(files) > 1:
+            from esante.cda.validate import validate_many
+
             items = validate_many(files, workers=workers, kit=kit, dmp=dmp, progress=advance)
         else:
             use_server = server and not server_disabled()
@@ -121,7 +123,10 @@ def validate_cmd(
                             client.close()
                             client = None  # this process validates the rest itself
                     if report is None:
-                        validator = validator or Validator(kit)
+                        if validator is None:
+                            from esante.cda.validate import Validator
+
+                            validator = Validator(kit)
                         report = validator.validate(path, dmp=dmp)
                     item = BatchItem(path, report=report)
                 except EsanteError as exc:

@@ -14,29 +14,15 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from esante.cda.validate._kit import BODY_PROFILES, STRUCMIN, Kit
-from esante.cda.validate._report import ValidationReport
-from esante.cda.validate._validator import Validator, default_cache_dir
+from esante.cda.validate._kit import BODY_PROFILES, STRUCMIN, Kit, default_cache_dir
+from esante.cda.validate._report import BatchItem
+from esante.cda.validate._validator import Validator
 from esante.errors import EsanteError
 
 _worker: Validator | None = None
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    """The outcome for one path: a report, or the error that prevented it."""
-
-    path: Path
-    report: ValidationReport | None = None
-    error: EsanteError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.report is not None and self.report.ok
 
 
 def _init_worker(

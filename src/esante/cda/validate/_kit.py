@@ -154,3 +154,8 @@ def pipeline_files(kit: Kit) -> tuple[Path, ...]:
                 if href:
                     todo.append((path.parent / href).resolve())
     return tuple(sorted(seen))
+
+
+def default_cache_dir() -> Path:
+    """``$ESANTE_HOME/cache/schematron``: where compiled schematrons are kept."""
+    return load_settings().home / "cache" / "schematron"

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Literal
+
+from esante.errors import EsanteError
 
 FindingKind = Literal["assert", "report", "engine", "esante"]
 
@@ -144,3 +147,16 @@ class ValidationReport:
         for item in data["findings"]:
             item["severity"] = str(item["severity"])
         return data
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """The outcome for one path: a report, or the error that prevented it."""
+
+    path: Path
+    report: ValidationReport | None = None
+    error: EsanteError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.report is not None and self.report.ok

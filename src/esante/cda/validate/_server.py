@@ -55,11 +55,10 @@ import struct
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from esante.cda.validate._kit import Kit
+from esante.cda.validate._kit import Kit, default_cache_dir
 from esante.cda.validate._report import ValidationReport
-from esante.cda.validate._validator import Validator
 from esante.cda.validate.errors import (
     CdaValidationError,
     InvalidDocumentError,
@@ -68,6 +67,9 @@ from esante.cda.validate.errors import (
 )
 from esante.config import load_settings
 from esante.errors import EsanteError
+
+if TYPE_CHECKING:  # a client does not load the engine (saxonche, the compiler)
+    from esante.cda.validate._validator import Validator
 
 PROTOCOL = 1
 NO_SERVER_ENV = "ESANTE_NO_VALIDATION_SERVER"
@@ -198,6 +200,12 @@ def _answer(validator: Validator, request: dict[str, Any]) -> dict[str, Any]:
     return {"report": report.to_dict()}
 
 
+def _new_validator(kit: Kit, cache_dir: Path) -> Validator:
+    from esante.cda.validate._validator import Validator  # the server side only
+
+    return Validator(kit, cache_dir=cache_dir)
+
+
 def _peer_is_me(conn: socket.socket) -> bool:
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", creds)
@@ -218,7 +226,7 @@ def serve(kit_root: Path, cache_dir: Path, *, idle_seconds: float = IDLE_SECONDS
         return 0  # another server for this key is running
     sock_path = folder / f"vs-{key}.sock"
     sock_path.unlink(missing_ok=True)
-    validator = Validator(kit, cache_dir=cache_dir)
+    validator = _new_validator(kit, cache_dir)
     fingerprint = kit_fingerprint(kit)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     old_umask = os.umask(0o177)
@@ -289,7 +297,7 @@ def _serve_loop(
                     continue
                 current = kit_fingerprint(kit)
                 if current != fingerprint:
-                    validator, fingerprint = Validator(kit, cache_dir=cache_dir), current
+                    validator, fingerprint = _new_validator(kit, cache_dir), current
                 write_frame(conn, _answer(validator, request))
                 last_seen[conn] = time.monotonic()
             except (OSError, ValueError, UnicodeDecodeError):
@@ -381,8 +389,6 @@ def connect(
     Returns None when no server runs and none can be started (the caller then
     validates in its own process). Raises :class:`KitError` when the kit is unusable.
     """
-    from esante.cda.validate._validator import default_cache_dir
-
     located = Kit.locate(kit)
     cache = cache_dir if cache_dir is not None else default_cache_dir()
     try:

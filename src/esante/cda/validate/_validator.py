@@ -31,14 +31,13 @@ from saxonche import PySaxonApiError
 from esante.cda.validate._compiler import SchematronCompileError, SchematronCompiler
 from esante.cda.validate._dmp_rules import SOURCE as DMP_SOURCE
 from esante.cda.validate._dmp_rules import dmp_findings
-from esante.cda.validate._kit import BODY_PROFILES, STRUCMIN, Kit
+from esante.cda.validate._kit import BODY_PROFILES, STRUCMIN, Kit, default_cache_dir
 from esante.cda.validate._report import Finding, Severity, ValidationReport, XsdIssue
 from esante.cda.validate._saxon import parse
 from esante.cda.validate._selection import HL7_NS, profile_document
 from esante.cda.validate._svrl import findings_from_svrl
 from esante.cda.validate._xsd import CdaSchema
 from esante.cda.validate.errors import InvalidDocumentError
-from esante.config import load_settings
 from esante.safexml import DEFAULT_MAX_BYTES, XmlError, parse_xml, parse_xml_file
 
 _CLINICAL_DOCUMENT = f"{{{HL7_NS}}}ClinicalDocument"
@@ -54,11 +53,6 @@ class _Default:
 
 
 _DEFAULT = _Default()
-
-
-def default_cache_dir() -> Path:
-    """``$ESANTE_HOME/cache/schematron``: where compiled schematrons are kept."""
-    return load_settings().home / "cache" / "schematron"
 
 
 def _first_line(text: str, limit: int = 300) -> str:

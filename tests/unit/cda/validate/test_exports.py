@@ -21,10 +21,17 @@ def test_validate_exports() -> None:
         "Validator",
         "XsdIssue",
         "connect_validation_server",
+        "server_disabled",
         "shared_validator",
         "validate_document",
         "validate_many",
     ]
+
+
+def test_every_export_resolves() -> None:
+    """The names are imported on first use (PEP 562): each one must resolve."""
+    for name in esante.cda.validate.__all__:
+        assert getattr(esante.cda.validate, name) is not None, name
 
 
 def test_errors_belong_to_the_cda_branch() -> None:
