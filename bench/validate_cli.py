@@ -19,6 +19,9 @@ official examples VSM_2023.01, VAC-NOTE_2023.01 and CSE-CS24_2025.01:
 * **threads**: RSS of one validator (the service's: one per process) after a warm-up in
   one thread, then with 4 threads validating at once (each runs its own clone of the
   compiled stylesheets: what a second thread costs, against the compiled kit's size);
+* **``esante feed``** (kit check on) of one VSM written by ``esante cda example``, in a
+  private SQLite database loaded with the demo dataset: without the server (the command
+  compiles the kit from the warm disk cache) and with it running;
 * **compile time against stylesheet size**: each stylesheet of the disk cache compiled
   again in one fresh process (the per-volet reduced stylesheet idea: what a smaller
   minimal-structure stylesheet would save);
@@ -193,6 +196,41 @@ def _child(args: list[str], env: dict[str, str]) -> tuple[object, int]:
         return json.loads(out.read().decode().strip().splitlines()[-1]), usage.ru_maxrss
 
 
+def measure_feed(env: dict[str, str], tmp: Path, repeat: int) -> dict[str, list[float]]:
+    """Wall seconds of ``esante feed`` (kit check on), without and with the server."""
+    setup = (
+        "from esante.cli.serve import load_demo_data, prepare_database\n"
+        "from esante.config import load_settings\n"
+        "from esante.demo import demo_dataset\n"
+        "from esante.demo.cast import DEFAULT_SEED\n"
+        "settings = load_settings()\n"
+        "prepare_database(settings)\n"
+        "load_demo_data(settings, DEFAULT_SEED)\n"
+        "print(demo_dataset(DEFAULT_SEED).patient('lola').nir)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", setup], env=env, check=True, capture_output=True, text=True
+    )
+    nir = done.stdout.split()[-1]
+    walls: dict[str, list[float]] = {"no server": [], "server running": []}
+    for label, server in (("no server", False), ("server running", True)):
+        feed_env = {**env, "ESANTE_NO_VALIDATION_SERVER": "" if server else "1"}
+        if server:  # started by a first feed, not timed
+            walls[label].append(0.0)
+        for i in range(repeat + (1 if server else 0)):
+            doc = tmp / f"feed-{label[:2]}-{i}.xml"
+            timed([ESANTE, "cda", "example", "vsm", "--patient", "lola", "-o", str(doc)], env)
+            wall, _, out = timed(
+                [ESANTE, "feed", str(doc), "--ins", nir, "--delay", "600", "--json"], feed_env
+            )
+            if json.loads(out)[0]["erreur"]:
+                sys.exit(f"esante feed refused the example: {out[:1000]}")
+            walls[label].append(wall)
+        if server:
+            walls[label] = walls[label][2:]  # drop the placeholder and the starting feed
+    return walls
+
+
 @dataclass
 class CliFigures:
     """What :func:`measure` found (seconds; RSS in KiB)."""
@@ -207,6 +245,7 @@ class CliFigures:
     startup: dict[str, list[float]]
     threads: dict[str, int]
     compile: list[tuple[int, float]]
+    feed: dict[str, list[float]]
 
 
 def measure(kit: Path, repeat: int) -> CliFigures:
@@ -259,6 +298,9 @@ def measure(kit: Path, repeat: int) -> CliFigures:
         batch_nosrv, rss_kib = validate(batch, env, server=False)
         rss["command, no server"] = max(rss["command, no server"], rss_kib)
         rss["server"] = stop_servers(home)
+        print("esante feed, kit check on...", file=sys.stderr)
+        feed = measure_feed(env, tmp, repeat)
+        stop_servers(home)
         cache = home / "cache" / "schematron"
         print(f"one validator, 1 then {THREADS} threads...", file=sys.stderr)
         threads_rss, rss["threads process"] = _child(["--child-threads", str(kit), str(cache)], env)
@@ -280,6 +322,7 @@ def measure(kit: Path, repeat: int) -> CliFigures:
         startup,
         threads_rss,
         [(int(size), float(secs)) for size, secs in compiled],
+        feed,
     )
 
 
@@ -318,6 +361,8 @@ def report(figures: CliFigures, reference: dict[str, float]) -> None:
             f"batch of {BATCH} VAC-NOTE, {label:9}: {wall:.2f} s, {per_doc:.3f} s per document, "
             f"{BATCH / wall:.1f} documents/s ({ref_vac / per_doc:.0f}x the reference per document)"
         )
+    for label, walls in figures.feed.items():
+        print(f"esante feed (kit check), {label:14}: {stats(walls)}")
     for label, walls in figures.startup.items():
         print(f"start-up, {label:27}: {stats(walls)}")
     print("peak RSS: " + ", ".join(f"{k} {v / 1024:.0f} MiB" for k, v in figures.rss.items()))
