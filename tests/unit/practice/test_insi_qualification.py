@@ -6,6 +6,8 @@ its identities the demo dataset's and the sandbox's special cases.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy.orm import Session
 
@@ -86,10 +88,10 @@ def test_a_typed_ins_is_verified_with_insi(session: Session) -> None:
 def test_an_unknown_person_is_not_qualified(session: Session) -> None:
     patient_id = _provisional(session, "maria")
     wrong = demo_dataset().patient("maria")
-    # maria is known to INSi; a person whose birth date differs is not
-    update_patient(
-        session, patient_id, {"birth_date": wrong.birth_date.replace(year=1975)}, actor=ACTOR
-    )
+    # maria is known to INSi; a person born a year and a month apart is not (the demo's
+    # birth dates follow today's date: a fixed year could be hers)
+    elsewhere = wrong.birth_date - timedelta(days=400)
+    update_patient(session, patient_id, {"birth_date": elsewhere}, actor=ACTOR)
     session.commit()
     with pytest.raises(PracticeValidationError) as caught:
         add_identity_evidence(session, patient_id, insi_reference="x", insi=INSI, actor=ACTOR)
