@@ -441,7 +441,7 @@ def feed_history(
             field="document",
         )
     patient = document.patient
-    trace.check(session, actor, "orders:write", patient, traced_as="documents:historical-feeding")
+    trace.check(session, actor, "dmp:feed", patient, traced_as="documents:historical-feeding")
     if not ins_qualified(patient):
         raise PracticeValidationError(
             "Alimentation historique impossible : l'INS du patient n'est pas qualifiée.",
@@ -513,7 +513,7 @@ def request_dmp_deletion(
             detail=f"document id={document_id}",
             field="document",
         )
-    trace.check(session, actor, "orders:write", document.patient, traced_as="documents:dmp-delete")
+    trace.check(session, actor, "dmp:delete", document.patient, traced_as="documents:dmp-delete")
     asking = (
         session.get(Practitioner, actor.practitioner_id)
         if actor.practitioner_id is not None

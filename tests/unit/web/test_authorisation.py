@@ -19,7 +19,14 @@ from esante import audit
 from esante.cda.examples import example_document
 from esante.practice.apikeys import create_api_key
 from esante.practice.staff import actor_of, create_staff_account
-from esante.store import AuditRecord, Document, Practitioner, make_engine, session_factory
+from esante.store import (
+    AuditRecord,
+    Document,
+    Practitioner,
+    SendOrder,
+    make_engine,
+    session_factory,
+)
 from tests.unit.web.test_documents_api import XML, Demo, open_demo
 
 
@@ -110,6 +117,35 @@ def test_a_secretary_manages_patients_but_never_reaches_the_dmp(demo: Demo) -> N
     assert all(r.actor_name == "Accueil MSP" for r in refusals)
     assert all(r.origin == "127.0.0.1" for r in refusals)
     assert all("ipp=" in (r.detail or "") for r in refusals)
+
+
+def test_a_secretary_can_neither_delete_from_nor_feed_the_dmp(demo: Demo) -> None:
+    """The DMP deletion and the historical feeding are DMP actions (``dmp:delete``,
+    ``dmp:feed``): a secretary, who may block a send, may not decide either."""
+    sent = demo.validate().json()["document"]["id"]
+    kept = demo.validate(feed_dmp="false").json()["document"]["id"]
+    _sign_in_secretary(demo)
+    before = _head(demo)
+    deletion = demo.client.post(
+        f"/api/documents/{sent}/dmp-deletion", json={"reason": "Erreur de patient"}
+    )
+    assert deletion.status_code == 403, deletion.text
+    assert "DMP" in deletion.json()["message"]
+    feeding = demo.client.post(f"/api/documents/{kept}/historical-feeding")
+    assert feeding.status_code == 403, feeding.text
+    refusals = _trace(demo, before)
+    assert [(r.action, r.outcome, r.actor_role) for r in refusals] == [
+        ("documents:dmp-delete", "refused", "secretaire"),
+        ("documents:historical-feeding", "refused", "secretaire"),
+    ]
+    # nothing was queued for the document kept out of the DMP
+    engine = make_engine(demo.db_url)
+    with session_factory(engine)() as session:
+        queued = session.scalar(
+            select(func.count()).select_from(SendOrder).where(SendOrder.document_id == kept)
+        )
+    engine.dispose()
+    assert queued == 0
 
 
 def test_an_api_key_without_documents_write_cannot_post_a_document(demo: Demo) -> None:
