@@ -33,7 +33,8 @@ def build_worker(
     (``ESANTE_SERVICES``; the sandbox in ``sandbox`` or ``ESANTE_SANDBOX`` by default)."""
     for key in credentials:
         check_credential(key)
-    profile = resolve(load_settings(), sandbox=sandbox)
+    settings = load_settings()
+    profile = resolve(settings, sandbox=sandbox)
     try:
         return build_services_worker(
             profile,
@@ -45,6 +46,7 @@ def build_worker(
             after_handle=after_handle,
             product_reference=product_reference,
             batch=batch,
+            block_patient_reply=settings.mss_no_patient_reply,
         )
     except BaseException:
         profile.close()

@@ -172,12 +172,15 @@ def build_worker(
     product_reference: str = "ESANTE-BAC-A-SABLE",
     mailboxes: Callable[[str], MssClient | None] | None = None,
     batch: int = 8,
+    block_patient_reply: bool = False,
 ) -> WorkerSetup:
     """A worker on ``database_url`` carrying DMP orders with the profile's structure
     certificate and MSSanté orders through ``mailboxes`` (the sandbox's by default when
     the profile is the sandbox's; none otherwise: the operator's mailboxes are the
     embedder's to give). The practice's handlers are registered
-    (:func:`esante.practice.send_handlers.send_handlers`)."""
+    (:func:`esante.practice.send_handlers.send_handlers`). ``block_patient_reply``: the
+    practice's default for messages to a patient's mailbox (``X-MSS-MES: FIN``,
+    ``ESANTE_MSS_NO_PATIENT_REPLY``); an order's own parameter wins."""
     from esante.outbox.dmp import CredentialRing, DmpCredential
     from esante.outbox.mss import MssSettings
     from esante.practice.send_handlers import send_handlers
@@ -194,7 +197,12 @@ def build_worker(
     handlers = send_handlers(
         ring,
         mailboxes=mailboxes,
-        mss_settings=MssSettings(product_reference, profile.lps.oid, default_content_type()),
+        mss_settings=MssSettings(
+            product_reference,
+            profile.lps.oid,
+            default_content_type(),
+            block_patient_reply=block_patient_reply,
+        ),
     )
     engine = make_engine(database_url)
     worker = Worker(
