@@ -20,11 +20,13 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
 from esante.demo import demo_dataset
+from esante.sandbox.runtime import SandboxOptions, start_sandbox
 from tests.unit.practice.test_patients import HELENE_NIR, OID
 
 ESANTE = Path(sys.executable).with_name("esante")
@@ -183,6 +185,43 @@ def test_serve_answers_health_and_patients_over_a_socket(
     assert running.stop(signal.SIGTERM) == 0  # as a service manager stops it
     assert running.wait_for("esante arrêté.")
     assert (tmp_path / "esante.db").is_file()
+
+
+def test_serve_on_any_free_port_sends_psc_back_to_the_port_it_bound(
+    tmp_path: Path, started: list[Running]
+) -> None:
+    """``--port 0``: the sign-in's redirect address names the port really bound, not the
+    configured one (a PSC callback to port 8000 would land nowhere)."""
+    options = SandboxOptions(
+        directory=tmp_path / "sandbox",
+        seed_demo=False,
+        mes=False,
+        mss=False,
+        insi=False,
+        annuaire=False,
+    )
+    with start_sandbox(options) as sandbox:
+        assert sandbox.psc is not None
+        client = sandbox.psc.state.esante_client()
+        assert client is not None
+        running = _start(
+            "serve",
+            "--port",
+            "0",
+            home=tmp_path,
+            ESANTE_PSC_DISCOVERY_URL=sandbox.psc.discovery_url,
+            ESANTE_PSC_CLIENT_ID=client.client_id,
+            ESANTE_PSC_CLIENT_SECRET=client.client_secret,
+        )
+        started.append(running)
+        match = URL.search(running.wait_for("esante à l'écoute sur"))
+        assert match is not None
+        base = match.group(1)
+        answer = httpx.get(f"{base}/auth/psc", timeout=10, follow_redirects=False)
+        assert answer.status_code == 303
+        query = parse_qs(urlsplit(answer.headers["location"]).query)
+        assert query["redirect_uri"] == [f"{base}/auth/psc/callback"]
+        assert running.stop(signal.SIGTERM) == 0
 
 
 def test_serve_holds_against_oversized_bodies_and_impossible_ids(

@@ -164,7 +164,9 @@ def serve(
     settings.check_exposure()  # production or a non-loopback bind: PSC, secret key, TLS
     revision = prepare_database(settings)
     sock = bind(settings.host, 0 if port == 0 else settings.port)
-    base = f"http://{settings.host}:{bound_port(sock)}"
+    # the port really bound (``--port 0``): the sign-in's redirect address is built from it
+    settings = settings.model_copy(update={"port": bound_port(sock)})
+    base = f"http://{settings.host}:{settings.port}"
     app = create_app(settings)
     typer.echo(f"Base de données : {_database_label(settings)} (révision {revision}).")
     background = None
