@@ -232,7 +232,8 @@ def append_many(session: Session, events: Sequence[AuditEvent]) -> list[AuditEnt
 
     The chain's lock is taken once for all of them, and the records are written in one
     statement: three statements whatever their number (bump the head, insert the
-    records, set the head's hash). A worker recording a batch of sends, or a page of 50
+    records, set the head's hash; two for a single record on PostgreSQL, see
+    :func:`_write_records`). A worker recording a batch of sends, or a page of 50
     patients read, pays for one append, not one per record. Every event is checked
     before anything is written: one the trace cannot keep refuses the whole call
     (:class:`AuditError`).
@@ -275,6 +276,16 @@ _INSERT_RECORDS = insert(_RECORDS).returning(_RECORDS.c.id, _RECORDS.c.sequence)
 matched to the records by their sequence number. (Asking SQLAlchemy for the rows in
 parameter order instead, ``sort_by_parameter_order``, makes it send one ``INSERT`` per
 record on SQLite, whose integer keys it cannot use as a sentinel.)"""
+_STORED = (*_TEXT_FIELDS, "at", "sequence", "previous_hash", "hash")
+_INSERT_ONE_WITH_HEAD = (
+    insert(_RECORDS)
+    .values({name: bindparam(f"record_{name}") for name in _STORED})
+    .returning(_RECORDS.c.id, _RECORDS.c.sequence)
+    .add_cte(_SET_HEAD_HASH.cte("head"))
+)
+"""PostgreSQL: one record and the head's new hash in one statement. Every value is set
+explicitly under a name of its own: parameters named after columns would also be taken
+as values for the head's ``UPDATE`` (both tables have a ``sequence`` and a ``hash``)."""
 _READ_HEAD = select(_HEAD.c.sequence, _HEAD.c.hash).where(_HEAD.c.id == _HEAD_ID)
 
 
@@ -284,31 +295,23 @@ def _write_records(
     """Insert ``records`` and set the head's hash to ``head_hash``; the new rows' ids by
     sequence number.
 
-    On PostgreSQL both go in one statement (``WITH head AS (UPDATE …) INSERT …
-    RETURNING``: a data-modifying ``WITH`` runs exactly once, whether read or not), one
-    round trip fewer per append — a traced read waits for each of them. SQLite has no
-    data-modifying ``WITH``; there both statements run in process, without a round trip.
-    A very large batch (beyond :data:`_ONE_STATEMENT_MAX` records, far more than a page)
-    takes the two statements on PostgreSQL too, to stay well under its limit of bound
-    parameters per statement.
+    A single record on PostgreSQL (a traced read) goes with the head's update in one
+    prebuilt statement (``WITH head AS (UPDATE …) INSERT … RETURNING``: a data-modifying
+    ``WITH`` runs exactly once, whether read or not): one round trip less, and the read
+    waits for each. A batch takes two statements, its records in one multi-row
+    ``INSERT``: building a data-modifying ``WITH`` with the batch's rows inline costs
+    far more processor time per call (no compiled form to reuse) than the round trip it
+    saves. SQLite has no data-modifying ``WITH``; there the statements run in process.
     """
-    if connection.dialect.name == "postgresql" and len(records) <= _ONE_STATEMENT_MAX:
-        head = _SET_HEAD_HASH.cte("head")
-        statement = (
-            insert(_RECORDS)
-            .values(records)
-            .returning(_RECORDS.c.id, _RECORDS.c.sequence)
-            .add_cte(head)
+    if connection.dialect.name == "postgresql" and len(records) == 1:
+        values = {f"record_{name}": records[0][name] for name in _STORED}
+        [(row_id, seq)] = connection.execute(
+            _INSERT_ONE_WITH_HEAD, {**values, "new_hash": head_hash}
         )
-        rows = connection.execute(statement, {"new_hash": head_hash})
-        return {int(seq): int(row_id) for row_id, seq in rows}
+        return {int(seq): int(row_id)}
     ids = {int(seq): int(row_id) for row_id, seq in connection.execute(_INSERT_RECORDS, records)}
     connection.execute(_SET_HEAD_HASH, {"new_hash": head_hash})
     return ids
-
-
-_ONE_STATEMENT_MAX = 1000
-"""Records written with the head in one statement on PostgreSQL (15 parameters each)."""
 
 
 def _bump_head(connection: Connection, count: int) -> tuple[int, str] | None:
