@@ -133,7 +133,12 @@ def default_home() -> Path:
 class Settings(BaseSettings):
     """Typed settings; every field maps to ``ESANTE_<NAME>``."""
 
-    model_config = SettingsConfigDict(env_prefix="ESANTE_", extra="ignore", frozen=True)
+    # env_ignore_empty: ``ESANTE_AUTH_CERTIFICATE=`` means "not set" (an empty value
+    # had become Path("."), which passed as a configured certificate and misled the
+    # error to the key instead of naming the missing certificate)
+    model_config = SettingsConfigDict(
+        env_prefix="ESANTE_", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     home: Path = Field(default_factory=default_home, description="data directory")
     database_url: str | None = Field(default=None, description="SQLAlchemy database URL")

@@ -51,3 +51,16 @@ def test_bad_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings()
     assert err.value.field == "ESANTE_PORT"
     assert "ESANTE_PORT" in err.value.message
+
+
+def test_an_empty_variable_means_not_set(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``ESANTE_AUTH_CERTIFICATE=`` is "no certificate", not the current directory: an
+    empty value had become ``Path(".")`` and passed as a configured certificate."""
+    monkeypatch.setenv("ESANTE_HOME", str(tmp_path))
+    for name in ("AUTH_CERTIFICATE", "SANDBOX", "PSC_DISCOVERY_URL", "PSC_CLIENT_ID"):
+        monkeypatch.setenv(f"ESANTE_{name}", "")
+    s = load_settings()
+    assert s.auth_certificate is None
+    assert s.sandbox is None
+    assert s.psc_discovery_url is None
+    assert s.psc_client_id == "esante"  # the default, as if unset
