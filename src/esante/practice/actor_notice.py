@@ -57,4 +57,4 @@ def acknowledge_own_notice(
     """Record the signed-in professional's "J'ai compris" (traced by
     :func:`~esante.practice.notice.acknowledge_notice`). Raises AccessDeniedError as
     :func:`own_practitioner`. Nothing is committed."""
-    return acknowledge_notice(session, own_practitioner(actor, practitioner_id), now)
+    return acknowledge_notice(session, own_practitioner(actor, practitioner_id), now, actor=actor)

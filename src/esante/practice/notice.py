@@ -22,6 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from esante import audit
+from esante.practice.actors import Actor
+from esante.practice.trace import who
 from esante.store.base import utcnow
 from esante.store.models import AccessNoticeAcknowledgement, Practitioner
 from esante.store.repositories import PractitionerRepository
@@ -81,11 +83,19 @@ def notice_due(session: Session, practitioner_id: int, now: datetime | None = No
 
 
 def acknowledge_notice(
-    session: Session, practitioner_id: int, now: datetime | None = None
+    session: Session,
+    practitioner_id: int,
+    now: datetime | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> AccessNoticeAcknowledgement:
     """Record the professional's "J'ai compris" to the current notice, and trace it.
 
-    Raises :class:`~esante.store.NotFoundError` for an unknown professional. Nothing is
+    ``actor``: the signed-in professional acknowledging (an interface's caller), whose
+    role, structure and origin the trace then keeps like every other access
+    (:func:`esante.practice.trace.who`); without it (the library called directly) the
+    trace names the practitioner from the local record. Raises
+    :class:`~esante.store.NotFoundError` for an unknown professional. Nothing is
     committed: the caller owns the transaction.
     """
     practitioner = PractitionerRepository(session).get(practitioner_id)
@@ -95,17 +105,23 @@ def acknowledge_notice(
     )
     session.add(acknowledgement)
     session.flush()
+    if actor is not None:
+        fields = who(session, actor)
+    else:
+        fields = {
+            "actor_id": practitioner.id_nat_ps,
+            "actor_name": actor_name(practitioner),
+            "structure_id": structure_id(practitioner),
+        }
     audit.append(
         session,
         audit.AuditEvent(
             channel="consent",
             action=AUDIT_NOTICE_ACKNOWLEDGED,
             outcome="success",
-            actor_id=practitioner.id_nat_ps,
-            actor_name=actor_name(practitioner),
-            structure_id=structure_id(practitioner),
             detail=f"notice_version={NOTICE_VERSION}",
             at=at,
+            **fields,
         ),
     )
     return acknowledgement

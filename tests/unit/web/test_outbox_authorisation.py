@@ -209,15 +209,19 @@ def test_consent_reads_are_traced(demo: Demo) -> None:
 
 
 def _notice_traces(demo: Demo) -> list[str | None]:
+    return [actor_id for actor_id, _, _ in _notice_records(demo)]
+
+
+def _notice_records(demo: Demo) -> list[tuple[str | None, str | None, str | None]]:
+    """(actor id, role, origin) of each notice acknowledgement in the trace."""
     engine = make_engine(demo.db_url)
     with session_factory(engine)() as session:
-        rows = list(
-            session.scalars(
-                select(AuditRecord.actor_id).where(
-                    AuditRecord.action == "access_notice_acknowledged"
-                )
+        rows = [
+            (r.actor_id, r.actor_role, r.origin)
+            for r in session.scalars(
+                select(AuditRecord).where(AuditRecord.action == "access_notice_acknowledged")
             )
-        )
+        ]
     engine.dispose()
     return rows
 
@@ -240,6 +244,10 @@ def test_the_notice_is_acknowledged_for_the_signed_in_professional_only(demo: De
         gp_id_nat = session.get_one(Practitioner, gp).id_nat_ps
     engine.dispose()
     assert _notice_traces(demo) == [gp_id_nat]
+    # traced like every access: the signed-in professional's role and where from
+    [(_, role, origin)] = _notice_records(demo)
+    assert role is not None
+    assert origin == "127.0.0.1"
     # the midwife's notice is still due: signed in, she sees it so
     demo.client.sign_in(demo.client.app, _gp(demo, "sage-femme"))
     assert demo.client.get("/api/me/dmp-notice").json()["due"] is True
