@@ -85,3 +85,20 @@ def shift(session: Session, from_sequence: int, by: int) -> None:
         {"by": by, "s": from_sequence},
     )
     session.execute(text("UPDATE audit_record SET sequence = -sequence WHERE sequence < 0"))
+
+
+def rehash_from(session: Session, first: int) -> None:
+    """Recompute every hash from ``first`` on, and the head, and commit: a forger with
+    write access to the database makes the chain hold again after an edit."""
+    previous = row(session, first - 1)["hash"] if first > 1 else "0" * 64
+    last = session.execute(text("SELECT max(sequence) FROM audit_record")).scalar_one()
+    for sequence in range(first, last + 1):
+        values = row(session, sequence)
+        digest = record_hash(previous, values)
+        session.execute(
+            text("UPDATE audit_record SET previous_hash = :p, hash = :h WHERE sequence = :s"),
+            {"p": previous, "h": digest, "s": sequence},
+        )
+        previous = digest
+    session.execute(text("UPDATE audit_chain_head SET hash = :h"), {"h": previous})
+    session.commit()

@@ -30,7 +30,7 @@ from esante.audit import (
 from esante.audit.chain import HASHED_FIELDS
 from esante.store import session_factory
 
-from .helpers import event, forge, row
+from .helpers import event, forge, rehash_from, row
 
 N = 6
 
@@ -58,22 +58,6 @@ def _problem(sessions: sessionmaker[Session], anchor: Anchor) -> tuple[BreakKind
         report = verify_chain(s, anchor=anchor)
     assert report.problem is not None, "tampering went unnoticed"
     return report.problem.kind, report.problem.sequence
-
-
-def _rehash_from(s: Session, first: int) -> None:
-    """Recompute every hash from ``first`` on, and the head: the chain holds again."""
-    previous = row(s, first - 1)["hash"] if first > 1 else "0" * 64
-    last = s.execute(text("SELECT max(sequence) FROM audit_record")).scalar_one()
-    for sequence in range(first, last + 1):
-        values = row(s, sequence)
-        digest = record_hash(previous, values)
-        s.execute(
-            text("UPDATE audit_record SET previous_hash = :p, hash = :h WHERE sequence = :s"),
-            {"p": previous, "h": digest, "s": sequence},
-        )
-        previous = digest
-    s.execute(text("UPDATE audit_chain_head SET hash = :h"), {"h": previous})
-    s.commit()
 
 
 def test_every_commit_is_anchored_and_an_intact_trace_verifies(
@@ -171,7 +155,7 @@ def test_a_full_rehash_after_an_edit_is_found(
     with sessions() as s:
         s.execute(text("UPDATE audit_record SET actor_name = 'Dr Autre' WHERE sequence = 2"))
         s.commit()
-        _rehash_from(s, 2)
+        rehash_from(s, 2)
         assert verify_chain(s).ok  # the chain alone is fooled
     assert _problem(sessions, anchor) == (BreakKind.REWRITTEN, N)
 
