@@ -43,6 +43,7 @@ from esante.audit.query import (
     AuditFilter,
     iter_entries,
     latest_entries,
+    local_id_note,
     parse_moment,
     professional_ids,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "export",
     "iter_entries",
     "latest_entries",
+    "local_id_note",
     "parse_moment",
     "professional_ids",
     "read_extract",

@@ -45,6 +45,17 @@ def professional_ids(value: str) -> tuple[str, ...]:
     return (ident,)
 
 
+LOCAL_ID_NOTE = "ipp="
+"""How a record of the practice's own patient records names the patient by IPP, at the
+start of its ``detail`` (:mod:`esante.practice.trace`): the INS is traced only once the
+identity is qualified, so an access to a patient without one is found by IPP."""
+
+
+def local_id_note(local_id: str) -> str:
+    """The start of ``detail`` naming the patient of IPP ``local_id`` (then ``;`` or end)."""
+    return f"{LOCAL_ID_NOTE}{local_id}"
+
+
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -55,8 +66,12 @@ class AuditFilter:
 
     ``patient``: the INS matricule (matches the matricule stored alone or as
     ``matricule^^^&oid&ISO``) or the full ``matricule^^^&oid&ISO`` form (exact).
-    ``professional``: idNat_PS or RPPS. ``since`` (included) and ``until`` (excluded):
-    aware datetimes. ``action``, ``channel``: exact codes.
+    ``local_id``: the patient's IPP, for the accesses to the practice's own records
+    (channel ``dossier``) traced by IPP — before the identity was qualified, or never;
+    given with ``patient``, a record naming either is kept (both name the one patient
+    whose accesses are asked for). ``professional``: idNat_PS or RPPS. ``since``
+    (included) and ``until`` (excluded): aware datetimes. ``action``, ``channel``: exact
+    codes.
 
     Raises :class:`AuditError` for an unknown channel, an empty or oversized criterion,
     a naive datetime or an empty period.
@@ -68,9 +83,10 @@ class AuditFilter:
     until: datetime | None = None
     action: str | None = None
     channel: str | None = None
+    local_id: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("patient", "professional", "action", "channel"):
+        for name in ("patient", "professional", "action", "channel", "local_id"):
             value = getattr(self, name)
             if value is not None and not (0 < len(value.strip()) <= _MAX_FILTER):
                 raise AuditError(
@@ -80,7 +96,7 @@ class AuditFilter:
                 )
         if self.channel is not None and self.channel.strip() not in CHANNELS:
             raise AuditError(
-                "Canal inconnu (dmp, mss ou consent).",
+                "Canal inconnu (dmp, mss, consent ou dossier).",
                 detail=f"channel={self.channel!r}",
                 field="channel",
             )
@@ -100,17 +116,20 @@ class AuditFilter:
     def conditions(self) -> list[ColumnElement[bool]]:
         """The SQL conditions of this filter (an empty list: everything)."""
         found: list[ColumnElement[bool]] = []
+        who: list[ColumnElement[bool]] = []
         if self.patient is not None:
             patient = self.patient.strip()
             if "^" in patient:
-                found.append(AuditRecord.patient_ins == patient)
+                who.append(AuditRecord.patient_ins == patient)
             else:
-                found.append(
-                    or_(
-                        AuditRecord.patient_ins == patient,
-                        AuditRecord.patient_ins.like(_like_escape(patient) + "^%", escape="\\"),
-                    )
-                )
+                who.append(AuditRecord.patient_ins == patient)
+                who.append(AuditRecord.patient_ins.like(_like_escape(patient) + "^%", escape="\\"))
+        if self.local_id is not None:
+            note = local_id_note(self.local_id.strip())
+            who.append(AuditRecord.detail == note)
+            who.append(AuditRecord.detail.like(_like_escape(note) + ";%", escape="\\"))
+        if who:
+            found.append(or_(*who))
         if self.professional is not None:
             found.append(AuditRecord.actor_id.in_(professional_ids(self.professional)))
         if self.since is not None:

@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
@@ -46,7 +47,12 @@ app = typer.Typer(
 PROGRESS_THRESHOLD = 20_000
 """Below this many records the check is quick: no progress bar."""
 
-CHANNEL_LABELS = {"dmp": "DMP", "mss": "MSSanté", "consent": "Consentement"}
+CHANNEL_LABELS = {
+    "dmp": "DMP",
+    "mss": "MSSanté",
+    "consent": "Consentement",
+    "dossier": "Dossier patient",
+}
 OUTCOME_LABELS = {"success": "succès", "failure": "échec", "refused": "refusé"}
 MODE_LABELS = {"normal": "normal", "bris_de_glace": "bris de glace", "centre_15": "centre 15"}
 
@@ -73,7 +79,12 @@ UntilOption = Annotated[
 ]
 ActionOption = Annotated[str | None, typer.Option("--action", help="Action tracée (code exact).")]
 ChannelOption = Annotated[
-    str | None, typer.Option("--canal", "--channel", help="Canal : dmp, mss ou consent.")
+    str | None,
+    typer.Option(
+        "--canal",
+        "--channel",
+        help="Canal : dmp, mss, consent ou dossier (dossiers patients du cabinet).",
+    ),
 ]
 
 
@@ -448,8 +459,10 @@ def _action_labels() -> dict[str, str]:
     MSSanté's transactions); an unknown code is shown as is."""
     from esante.practice.consent import AUDIT_ACTION_LABELS
     from esante.practice.dmp_consultation import CONSULTATION_ACTIONS
+    from esante.practice.trace import ACTION_LABELS
 
     return {
+        **ACTION_LABELS,
         "TD0.2": "Vérification de l'existence du DMP",
         "TD0.3": "Autorisation d'accès au DMP",
         "TD2.1": "Alimentation du DMP (dépôt d'un document)",
@@ -505,9 +518,18 @@ def _patient_row(entry: AuditEntry, labels: dict[str, str]) -> dict[str, str | i
 @app.command("patient")
 def patient_cmd(
     ins: Annotated[
-        str,
+        str | None,
         typer.Option("--ins", "--patient", help="Matricule INS du patient (ou INS complet)."),
-    ],
+    ] = None,
+    ipp: Annotated[
+        str | None,
+        typer.Option(
+            "--ipp",
+            help="IPP du patient : accès à son dossier tracés avant la qualification de "
+            "son identité (ou sans INS qualifiée). Avec --ins : les accès tracés sous "
+            "l'un ou l'autre.",
+        ),
+    ] = None,
     format_: Annotated[
         str,
         typer.Option(
@@ -528,7 +550,8 @@ def patient_cmd(
 
     Qui (professionnel, identifiant national, rôle, structure), quoi (action, document),
     comment (mode d'accès, motif), avec quel résultat, d'où, et quand (heure de Paris ;
-    l'horodatage UTC est aussi exporté). Du plus ancien au plus récent.
+    l'horodatage UTC est aussi exporté). Du plus ancien au plus récent. Le patient est
+    désigné par son INS, son IPP, ou les deux.
     """
     import csv
     import json
@@ -540,12 +563,18 @@ def patient_cmd(
         raise AuditError(
             "Format inconnu (table, csv ou json).", detail=f"{format_!r}", field="--format"
         )
-    criteria = _criteria(ins, None, depuis, jusqu_a, None, None)
+    if ins is None and ipp is None:
+        raise AuditError(
+            "Patient non désigné : donnez son INS (--ins) ou son IPP (--ipp).",
+            detail="neither --ins nor --ipp",
+            field="--ins",
+        )
+    criteria = replace(_criteria(ins, None, depuis, jusqu_a, None, None), local_id=ipp)
     labels = _action_labels()
     if fmt == "table":
         with _session() as session:
             rows = [_patient_row(e, labels) for e in iter_entries(session, criteria)]
-        _patient_table(ins, rows)
+        _patient_table(_patient_name(ins, ipp), rows)
         return
     count = 0
     with _session() as session, _output(out) as stream:
@@ -568,13 +597,21 @@ def patient_cmd(
     typer.echo(f"{_count(count)} accès exporté(s) vers {where}.", err=True)
 
 
-def _patient_table(ins: str, rows: list[dict[str, str | int | None]]) -> None:
+def _patient_name(ins: str | None, ipp: str | None) -> str:
+    """The patient as the table's title names them: INS matricule, IPP, or both."""
+    matricule = None if ins is None else ins.strip().split("^", 1)[0]
+    local = None if ipp is None else f"IPP {ipp.strip()}"
+    if matricule and local:
+        return f"{matricule} ({local})"
+    return matricule or local or ""
+
+
+def _patient_table(name: str, rows: list[dict[str, str | int | None]]) -> None:
     console = Console(highlight=False)
-    matricule = ins.strip().split("^", 1)[0]
     if not rows:
-        console.print(f"Aucun accès tracé aux données du patient {matricule}.")
+        console.print(f"Aucun accès tracé aux données du patient {name}.")
         return
-    table = Table(title=f"Accès aux données du patient {matricule} : {len(rows)}")
+    table = Table(title=f"Accès aux données du patient {name} : {len(rows)}")
     for column in (
         f"Date ({PARIS_TIME_LABEL})",
         "Professionnel",

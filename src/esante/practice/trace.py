@@ -30,6 +30,7 @@ from esante.practice.actors import Actor
 from esante.store.models import Patient, Structure
 
 __all__ = [
+    "ACTION_LABELS",
     "RECORD_CHANNEL",
     "Action",
     "check",
@@ -42,6 +43,32 @@ __all__ = [
 
 RECORD_CHANNEL: Final = "dossier"
 """The trace channel of accesses to the practice's own patient records."""
+
+
+ACTION_LABELS: Final = {
+    "patients:search": "Recherche de patients (page de résultats)",
+    "patients:read": "Lecture du dossier du patient",
+    "patients:create": "Création du dossier du patient",
+    "patients:update": "Modification du dossier du patient",
+    "patients:write": "Modification du dossier du patient",
+    "documents:list": "Liste des documents du patient",
+    "documents:read": "Lecture d'un document du patient",
+    "documents:create": "Ajout d'un document au dossier du patient",
+    "documents:write": "Modification d'un document du patient",
+    "consent:read": "Lecture du consentement du patient",
+    "consent:write": "Enregistrement du consentement du patient",
+    "orders:list": "Liste des envois au DMP",
+    "orders:read": "Lecture d'un envoi au DMP",
+    "orders:write": "Modification d'un envoi au DMP",
+    "orders:decide": "Décision sur un envoi au DMP",
+    "orders:block": "Blocage d'un envoi au DMP",
+    "orders:unblock": "Déblocage d'un envoi au DMP",
+    "orders:cancel": "Annulation d'un envoi au DMP",
+    "orders:retry": "Nouvelle tentative d'un envoi au DMP",
+    "orders:send_now": "Envoi immédiat au DMP",
+}
+"""French labels of the actions traced on the practice's own records (for the console,
+``esante audit patient`` and its exports); an unknown code is shown as is."""
 
 
 def patient_ins(patient: Patient) -> str | None:
@@ -107,7 +134,7 @@ def _event(
     detail: str | None,
     document_unique_id: str | None = None,
 ) -> audit.AuditEvent:
-    note = None if patient is None else f"ipp={patient.local_id}"
+    note = None if patient is None else audit.local_id_note(patient.local_id)
     if detail:
         note = f"{note}; {detail}" if note else detail
     return audit.AuditEvent(

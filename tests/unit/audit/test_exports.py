@@ -32,6 +32,7 @@ def test_audit_exports() -> None:
         "export",
         "iter_entries",
         "latest_entries",
+        "local_id_note",
         "parse_moment",
         "professional_ids",
         "read_extract",
