@@ -4,7 +4,7 @@ Layer 4, beside :mod:`esante.dmp`: it does I/O through an injected transport; th
 messages themselves are formats of :mod:`esante.identity.insi`.
 """
 
-from esante.insi.assertion import professional_assertion
+from esante.insi.assertion import professional_assertion, signed_assertion
 from esante.insi.client import InsiAnswer, InsiClient, LpsIdentity, Professional
 from esante.insi.errors import (
     InsiAnswerError,
@@ -25,4 +25,5 @@ __all__ = [
     "LpsIdentity",
     "Professional",
     "professional_assertion",
+    "signed_assertion",
 ]

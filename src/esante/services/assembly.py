@@ -125,7 +125,12 @@ def build_dmp_client(profile: ServiceProfile) -> tuple[DmpClient, HttpsTransport
 def build_insi_client(
     profile: ServiceProfile, professional: Professional
 ) -> tuple[InsiClient, HttpsTransport]:
-    """The INSi client of ``profile`` acting for ``professional``, and its transport."""
+    """The INSi client of ``profile`` acting for ``professional``, and its transport.
+
+    ``professional`` carries the source of its SAML assertion:
+    :func:`esante.services.insi_professional` signs it with ``profile.signature``, as the
+    teleservice (and the strict sandbox) requires; any other callable is sent as is.
+    """
     from esante.insi import InsiClient, LpsIdentity
 
     lps = profile.lps

@@ -5,7 +5,8 @@ The REST routes and ``esante ins`` call the INSi teleservice on behalf of a prof
 structure's certificate of the configured preset — the running sandbox's, or the CNAM's
 (``ESANTE_SERVICES=test`` / ``production``, ``ESANTE_INSI_URL`` to override) — through
 :func:`esante.services.resolve` and :func:`esante.services.build_insi_client`, so that
-the same code talks to the sandbox and to the real service.
+the same code talks to the sandbox and to the real service. The professional's SAML
+assertion is signed with the profile's signing credential (:func:`insi_professional`).
 
 :class:`InsiConnection` resolves the profile and opens the transport only at its first
 call: a route that may or may not need INSi (identity evidence with only a document)
@@ -26,20 +27,33 @@ if TYPE_CHECKING:
     from esante.identity import IdentityTraits
     from esante.identity.insi import TraitsQuery, Verification, VitaleQuery
     from esante.insi import InsiAnswer, InsiClient, Professional
+    from esante.services.credentials import Credential
     from esante.services.profile import ServiceProfile
     from esante.transport import HttpsTransport
 
 __all__ = ["InsiConnection", "insi_configured", "insi_professional"]
 
 
-def insi_professional(id_nat_ps: str) -> Professional:
+def insi_professional(id_nat_ps: str, signature: Credential) -> Professional:
     """The professional ``id_nat_ps`` (``8`` + RPPS) as the INSi client names him: the
-    ``ContexteBAM`` emitter and the SAML assertion's ``NameID``
-    (:func:`esante.insi.professional_assertion`; unsigned, as the sandbox accepts)."""
-    from esante.insi import Professional, professional_assertion
+    ``ContexteBAM`` emitter and the ``NameID`` of the SAML assertion, which is signed with
+    the ``signature`` credential (the profile's signing certificate: the sandbox's, or
+    the structure's on the CNAM platforms; its subject DN is the assertion's ``Issuer``).
+
+    The single place where the assertion's signer is chosen: a professional's CPS
+    signature (card middleware) would plug in here, the client only calls the source.
+    Each call of the source builds and signs a new assertion
+    (:func:`esante.insi.signed_assertion`).
+    """
+    from esante.insi import Professional, signed_assertion
 
     return Professional(
-        id_nat_ps, lambda: professional_assertion(id_nat_ps, issuer=f"CN={id_nat_ps}")
+        id_nat_ps,
+        signed_assertion(
+            id_nat_ps,
+            key=signature.key,
+            certificate=signature.certificate,
+        ),
     )
 
 
@@ -84,7 +98,9 @@ class InsiConnection:
 
             profile = resolve(self._settings, sandbox=self._sandbox)
             try:
-                client, transport = build_insi_client(profile, insi_professional(self.id_nat_ps))
+                client, transport = build_insi_client(
+                    profile, insi_professional(self.id_nat_ps, profile.signature)
+                )
             except BaseException:
                 profile.close()
                 raise

@@ -39,13 +39,13 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from lxml import etree
-from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
+from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidCertificate, InvalidDigest, InvalidInput, InvalidSignature
-from signxml.signer import XMLSigner
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
 from esante.trust.certificates import certificate_from_base64, check_signing_usage, verify_chain
 from esante.trust.errors import CertificateError, SignatureError, VihfError
+from esante.trust.saml import sign_saml_assertion
 from esante.trust.vihf_model import Code, Vihf, VihfAssertion, check_vihf
 from esante.trust.vihf_reader import assertion_root, issue_instant, read_assertion
 from esante.trust.vocabulary import (
@@ -160,34 +160,15 @@ def sign_vihf(
     certificate: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
 ) -> etree._Element:
-    """A signed copy of ``assertion`` (signature placed after ``Issuer``, as SAML requires).
+    """A signed copy of ``assertion`` (signature placed after ``Issuer``, as SAML requires;
+    :func:`esante.trust.saml.sign_saml_assertion`, the signing shared with the INSi
+    assertion).
 
     Raises :class:`SignatureError` if signxml refuses the key or the document.
     """
-    document = etree.fromstring(etree.tostring(assertion))
-    for old in document.findall(f"{{{DS_NS}}}Signature"):
-        document.remove(old)
-    placeholder = etree.Element(f"{{{DS_NS}}}Signature", Id="placeholder", nsmap={"ds": DS_NS})
-    issuer = document.find(f"{_S}Issuer")
-    document.insert(1 if issuer is not None else 0, placeholder)
-    signer = XMLSigner(
-        signature_algorithm=SignatureMethod.RSA_SHA256,
-        digest_algorithm=DigestAlgorithm.SHA256,
-        c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0,
+    return sign_saml_assertion(
+        assertion, key=key, certificate=certificate, chain=chain, what="le jeton VIHF"
     )
-    try:
-        signed: etree._Element = signer.sign(
-            document,
-            key=key,  # type: ignore[arg-type]
-            cert=[certificate, *chain],
-            reference_uri=f"#{document.get('ID')}",
-            id_attribute="ID",
-        )
-    except (InvalidInput, ValueError, TypeError) as exc:
-        raise SignatureError(
-            "Impossible de signer le jeton VIHF avec cette clé.", detail=str(exc)
-        ) from exc
-    return signed
 
 
 def issue_vihf(

@@ -9,21 +9,44 @@ error code, ``schema_faultSOAP_V01_01.xsd``):
 2. decode the SOAP 1.2 message (size-limited, hardened XML parser);
 3. WS-Addressing ``Action``: one of the two operations of the WSDL;
 4. header blocks: ``ContexteBAM`` (``01_02``) and ``ContexteLPS`` (``01_00``) complete,
-   ``wsse:Security`` with a SAML 2.0 assertion whose ``Subject/NameID`` is the
-   ``ContexteBAM/Emetteur`` (the professional on whose behalf the call is made);
-5. the body must be the operation's (``RECSANSVITALE`` or ``RECVITALE``), valid and
+   ``wsse:Security`` with one SAML 2.0 assertion (the CNAM's "assertion PS");
+5. the assertion's signature (:func:`esante.trust.saml.verify_saml_assertion`), when the
+   application is given ``trusted_cas``: an unsigned assertion, a signature that does
+   not verify (content changed after signing, e.g. another ``NameID``), a weak
+   algorithm, a signer certificate not issued by one of ``trusted_cas``, expired or not
+   a signing certificate is refused with the fault ``insi_01_003``, like any other
+   assertion the service does not accept. ``Subject/NameID`` is then read from the
+   signed bytes and must be the ``ContexteBAM/Emetteur`` (the professional on whose
+   behalf the call is made);
+6. the body must be the operation's (``RECSANSVITALE`` or ``RECVITALE``), valid and
    spelled the INSi way (upper case, no diacritics);
-6. the answer (:func:`~esante.sandbox.insi.service.answer`) in a SOAP 1.2 envelope,
+7. the answer (:func:`~esante.sandbox.insi.service.answer`) in a SOAP 1.2 envelope,
    without header, as the official response of the DMP kit.
 
-Not checked yet: the signature of the SAML assertion (the CNAM's "assertion PS"), which
-needs its verifier in :mod:`esante.trust`.
+Signature policies (constructor arguments):
+
+* ``trusted_cas`` given: strict, as the teleservice. The sandbox's CA is the one to
+  pass: the sandbox preset's clients sign with the signing certificate it issued
+  (``esante.sandbox.runtime`` must hand it over; until it does, the running sandbox's
+  INSi builds the application without it — see ``docs/insi.md``).
+* ``trusted_cas`` given and ``kit_mode``: a *signed* assertion whose signature cannot be
+  verified (foreign CA, expired signer, altered content) is read anyway, with a warning
+  in the log — for replaying the official messages of the DMP kit only. Their
+  assertion is signed by a CPS of the ANS test IGC (a CA the sandbox does not hold),
+  whose certificate had expired (2021-05-15) before the sample's ``IssueInstant``
+  (2021-06-16), and its content was edited after signing (the reference digest does not
+  match): no CA the sandbox could trust would make it verify. An unsigned assertion is
+  still refused.
+* no ``trusted_cas``: the signature is not checked at all (an application built in
+  process by tests that carry no PKI). Only the ``NameID`` binding is checked.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from cryptography import x509
 from lxml import etree
@@ -54,11 +77,14 @@ from esante.transport import (
     decode_request,
     encode_response,
 )
+from esante.trust.errors import TrustError
+from esante.trust.saml import verify_saml_assertion
 
 logger = logging.getLogger("esante.sandbox.insi")
 
 DEFAULT_PATH = "/insi/ICIR"
 SAML_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
+DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 LIMITS = MessageLimits(max_message_bytes=256 * 1024)
 TEXT = "text/plain; charset=utf-8"
 
@@ -81,6 +107,44 @@ class _Headers:
     emitter: str
 
 
+@dataclass(frozen=True)
+class SignaturePolicy:
+    """How the assertion's signature is checked (see the module's docstring)."""
+
+    trusted_cas: tuple[x509.Certificate, ...] | None
+    kit_mode: bool
+    clock: Callable[[], datetime]
+
+    def signed_content(self, assertion: etree._Element) -> etree._Element:
+        """The assertion to read the professional from: the signed bytes when verified.
+
+        Raises :class:`InsiFault` (``insi_01_003``) when the policy refuses it.
+        """
+        if self.trusted_cas is None:
+            return assertion
+        try:
+            return verify_saml_assertion(
+                assertion,
+                trusted_cas=self.trusted_cas,
+                now=self.clock(),
+                what="l'assertion d'identification du professionnel",
+            ).element
+        except TrustError as exc:
+            signed = assertion.find(f"{{{DS_NS}}}Signature") is not None
+            if self.kit_mode and signed:
+                logger.warning(
+                    "KIT MODE: INSi assertion read without a valid signature (%s)",
+                    type(exc).__name__,
+                )
+                return assertion
+            raise _refuse(
+                f"Assertion d'identification du professionnel refusée : {exc.message}",
+                "insi_01_003",
+                exc.detail or type(exc).__name__,
+                exc.field or "Assertion",
+            ) from exc
+
+
 def _header_block(header: etree._Element | None, tag: str) -> etree._Element:
     found = [] if header is None else header.findall(tag)
     if len(found) != 1:
@@ -94,7 +158,7 @@ def _header_block(header: etree._Element | None, tag: str) -> etree._Element:
     return found[0]
 
 
-def _check_headers(header: etree._Element | None) -> _Headers:
+def _check_headers(header: etree._Element | None, policy: SignaturePolicy) -> _Headers:
     bam = parse_contexte_bam(_header_block(header, f"{{{CTXBAM_NS}}}ContexteBAM"))
     lps = parse_contexte_lps(_header_block(header, f"{{{CTXLPS_NS}}}ContexteLPS"))
     security = _header_block(header, f"{{{WSSE_NS}}}Security")
@@ -106,7 +170,8 @@ def _check_headers(header: etree._Element | None) -> _Headers:
             f"{len(assertions)} SAML assertions in wsse:Security",
             "Security",
         )
-    name_id = assertions[0].findtext(f"{{{SAML_NS}}}Subject/{{{SAML_NS}}}NameID")
+    signed = policy.signed_content(assertions[0])
+    name_id = signed.findtext(f"{{{SAML_NS}}}Subject/{{{SAML_NS}}}NameID")
     if not name_id or name_id.strip() != bam.emitter:
         raise _refuse(
             "L'assertion ne désigne pas l'émetteur du contexte BAM.",
@@ -127,9 +192,22 @@ def _check_headers(header: etree._Element | None) -> _Headers:
 class InsiHttpApp:
     """The INSi teleservice of the sandbox (see the module's docstring)."""
 
-    def __init__(self, registry: InsiRegistry | None = None, *, path: str = DEFAULT_PATH):
+    def __init__(
+        self,
+        registry: InsiRegistry | None = None,
+        *,
+        path: str = DEFAULT_PATH,
+        trusted_cas: Sequence[x509.Certificate] | None = None,
+        kit_mode: bool = False,
+        clock: Callable[[], datetime] | None = None,
+    ):
         self.registry = registry or sandbox_registry()
         self.path = path
+        self.policy = SignaturePolicy(
+            None if trusted_cas is None else tuple(trusted_cas),
+            kit_mode,
+            clock or (lambda: datetime.now(UTC)),
+        )
 
     def handle(
         self, method: str, path: str, wire: WireRequest, peer: x509.Certificate | None
@@ -178,7 +256,7 @@ class InsiHttpApp:
                 f"action {request.action!r}",
                 "Action",
             )
-        _check_headers(request.envelope.header)
+        _check_headers(request.envelope.header, self.policy)
         body = request.envelope.root.find(f"{{{SOAP12_NS}}}Body")
         payload = [c for c in body if isinstance(c.tag, str)] if body is not None else []
         if len(payload) != 1 or payload[0].tag != operation.request_root:
