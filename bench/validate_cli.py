@@ -196,8 +196,11 @@ def _child(args: list[str], env: dict[str, str]) -> tuple[object, int]:
         return json.loads(out.read().decode().strip().splitlines()[-1]), usage.ru_maxrss
 
 
-def measure_feed(env: dict[str, str], tmp: Path, repeat: int) -> dict[str, list[float]]:
-    """Wall seconds of ``esante feed`` (kit check on), without and with the server."""
+def measure_feed(
+    env: dict[str, str], tmp: Path, repeat: int, rss: dict[str, int]
+) -> dict[str, list[float]]:
+    """Wall seconds of ``esante feed`` (kit check on), without and with the server; the
+    peak RSS of those commands goes to ``rss``."""
     setup = (
         "from esante.cli.serve import load_demo_data, prepare_database\n"
         "from esante.config import load_settings\n"
@@ -220,9 +223,10 @@ def measure_feed(env: dict[str, str], tmp: Path, repeat: int) -> dict[str, list[
         for i in range(repeat + (1 if server else 0)):
             doc = tmp / f"feed-{label[:2]}-{i}.xml"
             timed([ESANTE, "cda", "example", "vsm", "--patient", "lola", "-o", str(doc)], env)
-            wall, _, out = timed(
+            wall, rss_kib, out = timed(
                 [ESANTE, "feed", str(doc), "--ins", nir, "--delay", "600", "--json"], feed_env
             )
+            rss[f"feed, {label}"] = max(rss.get(f"feed, {label}", 0), rss_kib)
             if json.loads(out)[0]["erreur"]:
                 sys.exit(f"esante feed refused the example: {out[:1000]}")
             walls[label].append(wall)
@@ -299,7 +303,7 @@ def measure(kit: Path, repeat: int) -> CliFigures:
         rss["command, no server"] = max(rss["command, no server"], rss_kib)
         rss["server"] = stop_servers(home)
         print("esante feed, kit check on...", file=sys.stderr)
-        feed = measure_feed(env, tmp, repeat)
+        feed = measure_feed(env, tmp, repeat, rss)
         stop_servers(home)
         cache = home / "cache" / "schematron"
         print(f"one validator, 1 then {THREADS} threads...", file=sys.stderr)
