@@ -1,15 +1,19 @@
 """The structure a trace record names, as the request's credential found it (SQLite and
-PostgreSQL): an API key's idNat_Struct is read once with the key, and only for the
-transaction that read it."""
+PostgreSQL): an API key's or a signed-in session's idNat_Struct is read once with the
+credential, and only for the transaction that read it."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from esante.practice import trace
+from esante.practice.actors import ROLE_MEDECIN, Actor
 from esante.practice.apikeys import authenticate_api_key, create_api_key
 from esante.store import Structure, session_factory
+from esante.web.auth.sessions import Timeouts, actor_of, find_session, open_session
 
 
 def _key(session: Session) -> tuple[int, str]:
@@ -52,3 +56,25 @@ def test_the_structure_is_read_afresh_after_the_transaction(
     [entry] = trace.record(session, actor, "patients:search", [])
     session.commit()
     assert entry.structure_id == "31750000002"
+
+
+def test_a_signed_in_sessions_structure_is_traced(session: Session, engine: Engine) -> None:
+    structure_id, _ = _key(session)
+    timeouts = Timeouts(idle=timedelta(hours=2), absolute=timedelta(hours=12))
+    doctor = Actor(
+        kind="local", actor_id="m1", name="Dr A", role=ROLE_MEDECIN, structure_id=structure_id
+    )
+    token, _ = open_session(session, doctor, timeouts)
+    with session_factory(engine)() as request:
+        row = find_session(request, token, timeouts)
+        assert row is not None
+        [entry] = trace.record(request, actor_of(row), "patients:search", [])
+        request.commit()
+    assert entry.structure_id == "31750000001"
+    _renumber(engine, structure_id, "31750000004")
+    with session_factory(engine)() as request:
+        row = find_session(request, token, timeouts)
+        assert row is not None
+        [entry] = trace.record(request, actor_of(row), "patients:search", [])
+        request.commit()
+    assert entry.structure_id == "31750000004"

@@ -15,12 +15,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from esante.practice import trace
 from esante.practice.actors import Actor
 from esante.store import utcnow
-from esante.store.models import WebSession
+from esante.store.models import Structure, WebSession
 
 COOKIE_NAME = "esante_session"
 MAX_IDLE = timedelta(hours=2)
@@ -73,17 +74,31 @@ def open_session(
     return token, row
 
 
+_FIND = (
+    select(WebSession, Structure.id_nat_struct)
+    .outerjoin(Structure, WebSession.structure_id == Structure.id)
+    .where(WebSession.token_hash == bindparam("digest"))
+)
+"""The session of a digest and its structure's idNat_Struct (which the request's trace
+records), in one prebuilt statement: every signed-in request runs it."""
+
+
 def find_session(
     db: Session, token: str, timeouts: Timeouts, *, now: datetime | None = None
 ) -> WebSession | None:
     """The live session of ``token`` (its last-seen time refreshed), or None when unknown,
-    idle too long or past its absolute expiry (then deleted)."""
+    idle too long or past its absolute expiry (then deleted).
+
+    The structure's idNat_Struct read with it is left to the request's trace for the
+    current transaction (:func:`esante.practice.trace.remember_structure`): one query
+    fewer per traced request."""
     if not token:
         return None
     at = now or utcnow()
-    row = db.scalar(select(WebSession).where(WebSession.token_hash == _digest(token)))
-    if row is None:
+    found = db.execute(_FIND, {"digest": _digest(token)}).one_or_none()
+    if found is None:
         return None
+    row, id_nat_struct = found
     if at >= row.expires_at or at - row.last_seen_at >= min(timeouts.idle, MAX_IDLE):
         db.delete(row)
         db.commit()
@@ -91,6 +106,8 @@ def find_session(
     if at - row.last_seen_at >= _TOUCH_EVERY:
         row.last_seen_at = at
         db.commit()
+    elif row.structure_id is not None and id_nat_struct is not None:
+        trace.remember_structure(db, row.structure_id, id_nat_struct)
     return row
 
 
