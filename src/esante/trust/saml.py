@@ -114,7 +114,11 @@ def sign_saml_assertion(
         raise SignatureError(
             f"Impossible de signer {what} avec cette clé.", detail=str(exc)
         ) from exc
-    return signed
+    # signxml builds the children of a default-namespace Signature as unqualified
+    # elements that only serialize right: reparse, so that the tree in memory is the
+    # one the wire carries.
+    reparsed: etree._Element = etree.fromstring(etree.tostring(signed))
+    return reparsed
 
 
 def verify_saml_assertion(

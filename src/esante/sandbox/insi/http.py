@@ -127,7 +127,7 @@ class SignaturePolicy:
                 assertion,
                 trusted_cas=self.trusted_cas,
                 now=self.clock(),
-                what="l'assertion d'identification du professionnel",
+                what="l'assertion",
             ).element
         except TrustError as exc:
             signed = assertion.find(f"{{{DS_NS}}}Signature") is not None
