@@ -1,7 +1,10 @@
 """The INSi client against the sandbox's INSi, over real sockets and mutual TLS.
 
 The sandbox is started with its INSi only (the DMP is always there); expectations come
-from the demo dataset and the sandbox's registry of special identities.
+from the demo dataset and the sandbox's registry of special identities. The client signs
+its assertion with the sandbox's signing certificate, as the sandbox preset does; the
+sandbox runs in kit mode so that the official request (whose signature cannot be
+verified, see ``test_assertion_signature``) can be replayed to check the rest of it.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from esante.insi import (
     LpsIdentity,
     Professional,
     professional_assertion,
+    signed_assertion,
 )
 from esante.safexml import parse_xml
 from esante.sandbox.insi import sandbox_registry
 from esante.sandbox.runtime import RunningSandbox, SandboxOptions, read_manifest, start_sandbox
 from esante.transport import HttpsTransport, TlsConfig, client_ssl_context
+from esante.trust import load_certificate, load_private_key
 from tests.conftest import shared_path
 
 DOCTOR = "899700000001"
@@ -43,9 +48,22 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox
         mss=False,
         annuaire=False,
         psc=False,
+        kit_mode=True,
     )
     with start_sandbox(options) as sandbox:
         yield sandbox
+
+
+def _signed(sandbox: RunningSandbox, who: str = DOCTOR) -> Professional:
+    pki = sandbox.manifest.pki
+    return Professional(
+        who,
+        signed_assertion(
+            who,
+            key=load_private_key(pki.signature_key),
+            certificate=load_certificate(pki.signature_certificate),
+        ),
+    )
 
 
 def _tls(sandbox: RunningSandbox) -> TlsConfig:
@@ -59,11 +77,8 @@ def _tls(sandbox: RunningSandbox) -> TlsConfig:
 def client(running: RunningSandbox) -> Iterator[InsiClient]:
     manifest = read_manifest(running.manifest.directory)
     assert manifest.insi is not None
-    professional = Professional(
-        DOCTOR, lambda: professional_assertion(DOCTOR, issuer="CN=" + DOCTOR)
-    )
     with HttpsTransport(_tls(running)) as transport:
-        yield InsiClient(transport, manifest.insi.url, lps=LPS, professional=professional)
+        yield InsiClient(transport, manifest.insi.url, lps=LPS, professional=_signed(running))
 
 
 def _traits(key: str) -> IdentityTraits:
@@ -210,7 +225,8 @@ def test_an_unreachable_service_is_retryable(running: RunningSandbox) -> None:
 
 def test_an_assertion_for_someone_else_is_refused(running: RunningSandbox) -> None:
     assert running.manifest.insi is not None
-    professional = Professional(DOCTOR, lambda: professional_assertion("899700000002", issuer="x"))
+    other = _signed(running, "899700000002")
+    professional = Professional(DOCTOR, other.assertion)  # validly signed, for someone else
     with HttpsTransport(_tls(running)) as transport:
         client = InsiClient(
             transport, running.manifest.insi.url, lps=LPS, professional=professional
