@@ -188,3 +188,13 @@ def test_the_sent_assertion_verifies_once_copied_into_the_soap_header(
     assert verified.certificate == pki.signature.load_certificate()
     assert sent.findtext(f"{{{SAML}}}Issuer") == verified.certificate.subject.rfc4514_string()
     assert verified.element.findtext(f"{{{SAML}}}Subject/{{{SAML}}}NameID") == KIT_PS
+
+
+def test_each_call_signs_a_new_assertion_issued_by_the_signer(pki: Pki) -> None:
+    certificate = pki.signature.load_certificate()
+    source = signed_assertion(KIT_PS, key=pki.signature.load_key(), certificate=certificate)
+    first, second = source(), source()
+    assert first.get("ID") != second.get("ID")
+    for assertion in (first, second):
+        assert assertion.findtext(f"{{{SAML}}}Issuer") == certificate.subject.rfc4514_string()
+        assert assertion.find(f"{{{SAML}}}AttributeStatement") is None  # no billing id given
