@@ -51,6 +51,13 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "esante"))
 
+# The commands the tests run (``esante feed``, ``esante cda validate`` in fresh homes)
+# validate in their own process: a validation server would otherwise start per test
+# home, compile the kit in the background while other tests run, and idle for 15 min
+# after the suite. The server's own tests enable it explicitly (test_server.py,
+# test_kit_check.py, test_cli_validate.py).
+os.environ.setdefault("ESANTE_NO_VALIDATION_SERVER", "1")
+
 
 def in_ci() -> bool:
     """True when running in CI (``CI=true``, which ``.ci/run`` exports)."""
