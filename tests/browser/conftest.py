@@ -113,8 +113,15 @@ def esante(psc: PscServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         process.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium, driven through Playwright's sync API for one test module at a time.
+
+    Not session-scoped: Playwright's sync API keeps an asyncio event loop running in the
+    thread until it is stopped, and every later test of the same xdist worker that runs
+    an event loop (the ASGI test client, the MSSanté sandbox) then fails with "Cannot
+    run the event loop while another loop is running". Module scope stops it as soon as
+    the worker moves on to another module."""
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} missing: make sysdeps installs it", pytrace=False)
