@@ -5,7 +5,8 @@ Figures, measured in one run:
 1. **Client overhead** (no network, no server): :class:`esante.insi.InsiClient` with an
    in-process transport answering a recorded ``00`` answer — building the query, the
    contexts and the assertion, serializing the SOAP request, parsing and checking the
-   answer. Target: ≤ 5 ms per call (issue 16).
+   answer. Target: ≤ 5 ms per call (issue 16). The assertion is unsigned here; its
+   RSA signature (each call signs a new one) is inside figure 2.
 2. **Lookup latency over TLS**: searches by traits of the demo people, one at a time,
    against the sandbox's INSi on loopback (mutual TLS, keep-alive connection): p50, p95,
    p99 and the ratio to the client overhead (baseline).
@@ -29,7 +30,13 @@ from pathlib import Path
 from benchlib import peak_rss_mb, percentile
 from esante.demo import demo_dataset
 from esante.identity.insi import ResultCode, TraitsQuery, build_resultat
-from esante.insi import InsiClient, LpsIdentity, Professional, professional_assertion
+from esante.insi import (
+    InsiClient,
+    LpsIdentity,
+    Professional,
+    professional_assertion,
+    signed_assertion,
+)
 from esante.sandbox.insi import sandbox_registry
 from esante.sandbox.insi.service import answer
 from esante.sandbox.runtime import SandboxOptions, start_sandbox
@@ -43,6 +50,7 @@ from esante.transport import (
     build_envelope,
     encode_response,
 )
+from esante.trust import load_certificate, load_private_key
 
 DOCTOR = "899700000001"
 LPS = LpsIdentity("ESANTE-BENCH", "1", "esante", "bench")
@@ -117,9 +125,18 @@ def over_tls(calls: int, threads: int, baseline: float) -> None:
                 key=pki.authentication_key,
             )
             with HttpsTransport(tls) as transport:
-                client = InsiClient(
-                    transport, manifest.insi.url, lps=LPS, professional=PROFESSIONAL
+                # the sandbox, like the INSi, refuses an unsigned assertion: signed
+                # with the sandbox's signing certificate, once per call (part of the
+                # measured latency, as in use)
+                signed = Professional(
+                    DOCTOR,
+                    signed_assertion(
+                        DOCTOR,
+                        key=load_private_key(pki.signature_key),
+                        certificate=load_certificate(pki.signature_certificate),
+                    ),
                 )
+                client = InsiClient(transport, manifest.insi.url, lps=LPS, professional=signed)
                 client.search_traits(queries[0])  # handshake, warm-up
                 samples = []
                 for index in range(calls):

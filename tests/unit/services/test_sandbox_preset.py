@@ -8,8 +8,8 @@ from pathlib import Path
 from esante.config import Settings
 from esante.demo import demo_dataset
 from esante.identity.insi import ResultCode, TraitsQuery
-from esante.insi import Professional, professional_assertion
 from esante.services import build_insi_client, resolve
+from esante.services.insi import insi_professional
 
 DOCTOR = "899700000001"
 
@@ -17,9 +17,9 @@ DOCTOR = "899700000001"
 def test_insi_client_from_settings_finds_a_demo_person(sandbox_dir: Path, tmp_path: Path) -> None:
     profile = resolve(Settings(home=tmp_path, services="sandbox"), sandbox=sandbox_dir)
     patient = demo_dataset().patient("claire")
-    professional = Professional(
-        DOCTOR, lambda: professional_assertion(DOCTOR, issuer="CN=" + DOCTOR)
-    )
+    # signed with the profile's signing certificate: the sandbox INSi refuses an unsigned
+    # assertion, as the INSi does
+    professional = insi_professional(DOCTOR, profile.signature)
     client, transport = build_insi_client(profile, professional)
     with transport:
         answer = client.search_traits(

@@ -314,7 +314,11 @@ def _start(
     annuaire: DirectoryServer | None = None
     psc: PscServer | None = None
     insi: HttpsServer | None = None
-    insi_app = InsiHttpApp()
+    # as strict as the INSi: the professional's assertion signed by a certificate of the
+    # sandbox's CA (kit mode reads, unverified, the kit's foreign signatures)
+    insi_app = InsiHttpApp(
+        trusted_cas=(load_certificate(pki.ca.certificate),), kit_mode=options.kit_mode
+    )
     annuaire_key = ""
     try:
         upgrade(engine)
