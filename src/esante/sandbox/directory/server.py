@@ -18,7 +18,7 @@ import uvicorn
 from esante.demo import DemoDataset
 from esante.sandbox.directory.app import FHIR_BASE_PATH, create_directory_app
 from esante.sandbox.dmp.errors import SandboxError
-from esante.sandbox.runtime.errors import SandboxRuntimeError
+from esante.sandbox.errors import SandboxRuntimeError
 
 _START_TIMEOUT_S = 20.0
 

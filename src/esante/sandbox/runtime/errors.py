@@ -1,28 +1,13 @@
-"""Errors of the sandbox runtime: ports, files, the running process.
+"""The sandbox runtime's errors, defined in :mod:`esante.sandbox.errors`.
 
-::
-
-    EsanteError
-     └── SandboxError                 (esante.sandbox.dmp.errors, shared by the sandbox)
-          └── SandboxRuntimeError     the sandbox cannot start, or cannot be found
-               ├── PortUnavailableError  the port asked for is taken or not allowed
-               └── SandboxNotFoundError  no sandbox.json where the sandbox should be
-
-``message`` is French (what the user must do); ``detail`` is technical.
+They live one level up so that a service of the sandbox (the Annuaire Santé server) can
+raise them without importing this package, whose ``__init__`` starts from
+:mod:`esante.sandbox.runtime.process`, which imports every service: importing
+``esante.sandbox.directory`` first was a circular import.
 """
 
 from __future__ import annotations
 
-from esante.sandbox.dmp.errors import SandboxError
+from esante.sandbox.errors import PortUnavailableError, SandboxNotFoundError, SandboxRuntimeError
 
-
-class SandboxRuntimeError(SandboxError):
-    """The sandbox cannot start, stop, or be found."""
-
-
-class PortUnavailableError(SandboxRuntimeError):
-    """The port asked for cannot be bound (taken, or not allowed)."""
-
-
-class SandboxNotFoundError(SandboxRuntimeError):
-    """No sandbox description (sandbox.json) in the directory given."""
+__all__ = ["PortUnavailableError", "SandboxNotFoundError", "SandboxRuntimeError"]
