@@ -61,7 +61,10 @@ if TYPE_CHECKING:
     from esante.services import InsiConnection
 
 app = typer.Typer(
-    help="INS : vérification du matricule, DataMatrix INS des documents imprimés.",
+    help=(
+        "INS : vérification du matricule, téléservice INSi (recherche, qualification, "
+        "revérification), DataMatrix INS."
+    ),
     no_args_is_help=True,
 )
 datamatrix_app = typer.Typer(

@@ -58,7 +58,10 @@ COMMANDS: dict[str, LazyCommand] = {
     "ins": LazyCommand(
         "esante.cli.ins",
         "app",
-        "INS : vérification du matricule, DataMatrix INS des documents imprimés.",
+        (
+            "INS : vérification du matricule, téléservice INSi (recherche, qualification, "
+            "revérification), DataMatrix INS."
+        ),
     ),
     "db": LazyCommand("esante.cli.db", "app", "Base de données locale (schéma, migrations)."),
     "terminology": LazyCommand(
