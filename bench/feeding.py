@@ -791,7 +791,7 @@ def practice_actor(practice: Practice, sandbox: Path) -> tuple[Any, Any]:
     from esante.cli.sandbox import load_manifest
     from esante.demo import demo_dataset
     from esante.identity import check_ins
-    from esante.outbox.actors import actor_for
+    from esante.practice.dmp_actor import actor_for
     from esante.store import Patient, Practitioner
 
     manifest = load_manifest(sandbox)

@@ -5,11 +5,13 @@
 * :mod:`~esante.outbox.claim` — claim due orders (``FOR UPDATE SKIP LOCKED`` on
   PostgreSQL, ``UPDATE … RETURNING`` on SQLite) under a lease, record outcomes;
 * :mod:`~esante.outbox.worker` — the claiming loop, one or many threads and processes;
-* :mod:`~esante.outbox.dmp` — the DMP handler (TD2.1 / TD3.3c, exactly once with TD3.1b);
 * :mod:`~esante.outbox.policy` — exponential backoff with jitter, lease, give-up time.
 
-The handlers are imported from their modules (``esante.outbox.dmp``), not from here:
-they need the clients, which the practice side creating orders does not.
+The outbox is a generic durable queue: it knows no client and no practice rule. The
+handlers that carry orders out know the practice (its records, consent, actors, MSSanté
+composition) and live on the practice side — :mod:`esante.practice.dmp_sender`,
+:mod:`esante.practice.mss_sender` — registered into the worker by
+:mod:`esante.practice.send_handlers`.
 """
 
 from esante.outbox.claim import ClaimedOrder, claim, record, record_many, renew

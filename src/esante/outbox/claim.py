@@ -10,7 +10,7 @@ dies must not keep its orders forever:
   conditions, so a row another process took in between is simply not returned;
 * an order ``in_flight`` whose lease has expired is claimable again: its worker is
   presumed dead. Whether that worker's call reached the service is unknown, so the
-  next attempt starts by asking the service (see :mod:`esante.outbox.dmp`). A live
+  next attempt starts by asking the service (see :mod:`esante.practice.dmp_sender`). A live
   worker whose calls are slow renews its leases (:func:`renew`).
 
 Only orders whose credential the worker holds are claimed (``credentials``: exact keys

@@ -82,8 +82,8 @@ from esante.mss import (
 )
 from esante.mss.mdn import ERROR_LABELS
 from esante.outbox import record_acknowledgement
-from esante.outbox.mss import record_delivery_status
 from esante.practice.errors import PracticeError
+from esante.practice.mss_sender import record_delivery_status
 from esante.store import Document, Patient, Practitioner, Structure, utcnow
 
 __all__ = [
@@ -676,7 +676,7 @@ class _Inbox:
         volet's *accusé de réception MSSanté* (the operator's, not the recipient's).
 
         Each recipient's block is noted on the send order that sent the message, matched
-        by Message-ID (:func:`esante.outbox.mss.record_delivery_status`: "délivré", "échec
+        by Message-ID (:func:`esante.practice.mss_sender.record_delivery_status`: "délivré", "échec
         de remise"...) and traced. A notification that cannot be read is left in the
         mailbox with a remark (flagged :data:`KEYWORD_ERROR`), never answered.
         """

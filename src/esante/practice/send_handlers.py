@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from esante.mss import MssClient
 from esante.outbox import Handler
-from esante.outbox.dmp import CredentialRing, DmpSender
-from esante.outbox.mss import MssSender, MssSettings
 from esante.practice.consent import ConsentRefusedError, check_feeding
+from esante.practice.dmp_sender import CredentialRing, DmpSender
+from esante.practice.mss_sender import MssSender, MssSettings
 
 
 def consent_feeding_check(session: Session, patient_id: int) -> str | None:

@@ -186,8 +186,8 @@ def build_worker(
     (:func:`esante.practice.send_handlers.send_handlers`). ``block_patient_reply``: the
     practice's default for messages to a patient's mailbox (``X-MSS-MES: FIN``,
     ``ESANTE_MSS_NO_PATIENT_REPLY``); an order's own parameter wins."""
-    from esante.outbox.dmp import CredentialRing, DmpCredential
-    from esante.outbox.mss import MssSettings
+    from esante.practice.dmp_sender import CredentialRing, DmpCredential
+    from esante.practice.mss_sender import MssSettings
     from esante.practice.send_handlers import send_handlers
 
     keys = [check_credential(c) for c in credentials]

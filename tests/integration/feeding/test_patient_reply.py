@@ -17,9 +17,9 @@ import pytest
 
 from esante.cda.examples import example_document
 from esante.outbox import NewOrder, Worker, create_order
-from esante.outbox.dmp import CredentialRing
-from esante.outbox.mss import MssSettings
+from esante.practice.dmp_sender import CredentialRing
 from esante.practice.documents import new_message_id, validate_document
+from esante.practice.mss_sender import MssSettings
 from esante.practice.send_handlers import send_handlers
 from esante.services.assembly import default_content_type, sandbox_mailboxes
 from tests.integration.feeding.conftest import FAST, Practice

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from esante.outbox import NewOrder, create_order
-from esante.outbox.mss import delivery_label, record_delivery_status
+from esante.practice.mss_sender import delivery_label, record_delivery_status
 from esante.store import Patient, Practitioner, SendOrder
 
 AT = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

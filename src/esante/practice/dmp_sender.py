@@ -39,9 +39,9 @@ from sqlalchemy.orm import Session
 from esante.audit import AuditEvent
 from esante.dmp import NORMAL_ACCESS, Actor, DmpClient, DmpError, DmpRejectedError, Visibility
 from esante.identity import Ins, check_ins
-from esante.outbox.actors import actor_for
 from esante.outbox.claim import ClaimedOrder
 from esante.outbox.outcome import Blocked, Failed, Outcome, Retry, Sent
+from esante.practice.dmp_actor import actor_for
 from esante.store import CareEpisode, Document, Patient, Practitioner, Structure
 
 DUPLICATE_UNIQUE_ID = "XDSDuplicateUniqueIdInRegistry"
