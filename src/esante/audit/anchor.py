@@ -67,6 +67,7 @@ from esante.audit.errors import AuditError
 log = logging.getLogger(__name__)
 
 KEY_NAME = "anchor.key"
+KEY_BYTES = 32
 MAX_LINE = 4096
 """Longest journal line read (a checkpoint line is about 250 bytes)."""
 _PENDING = "esante.audit.pending_checkpoint"
@@ -122,27 +123,41 @@ class Anchor:
 
     # ---------------------------------------------------------------- key
     def _key(self, *, create: bool) -> bytes | None:
+        """The key; with ``create``, made at first use.
+
+        Made whole before it appears: written to a private temporary file, then linked
+        under its name (``link`` fails if a concurrent writer's key got there first, and
+        that one is used). A writer never reads a key file another is still writing, so
+        never seals a line with a truncated key.
+        """
         try:
-            return bytes.fromhex(self.key_path.read_text(encoding="ascii").strip())
+            text = self.key_path.read_text(encoding="ascii").strip()
         except FileNotFoundError:
             if not create:
                 return None
-        except ValueError as exc:
-            raise AuditError(
-                "Clé d'ancrage de la trace illisible.",
-                detail=f"{self.key_path}: {exc}",
-                field="ESANTE_HOME",
-            ) from exc
+        else:
+            try:
+                key = bytes.fromhex(text)
+            except ValueError as exc:
+                raise _unreadable(self.key_path, str(exc)) from exc
+            if len(key) != KEY_BYTES:
+                raise _unreadable(self.key_path, f"{len(key)} bytes, not {KEY_BYTES}")
+            return key
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        key = secrets.token_bytes(32)
+        key = secrets.token_bytes(KEY_BYTES)
+        partial = self.directory / f".{KEY_NAME}.{secrets.token_hex(8)}"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another writer created it first
-            return self._key(create=False)
-        with os.fdopen(fd, "w", encoding="ascii") as stream:
-            stream.write(key.hex() + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
+            with os.fdopen(fd, "w", encoding="ascii") as stream:
+                stream.write(key.hex() + "\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            try:
+                os.link(partial, self.key_path)
+            except FileExistsError:  # another writer's key is in place: use it
+                return self._key(create=False)
+        finally:
+            partial.unlink(missing_ok=True)
         return key
 
     @staticmethod
@@ -255,6 +270,12 @@ class Anchor:
         kept = self.journal.with_name(f"{self.journal.name}.{stamp}")
         os.replace(self.journal, kept)
         return kept
+
+
+def _unreadable(path: Path, why: str) -> AuditError:
+    return AuditError(
+        "Clé d'ancrage de la trace illisible.", detail=f"{path}: {why}", field="ESANTE_HOME"
+    )
 
 
 def _last_mac(fd: int, size: int) -> str:

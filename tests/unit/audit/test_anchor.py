@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from esante.audit import (
     Anchor,
+    AuditError,
     AuditEvent,
     BreakKind,
     anchor_engine,
@@ -299,6 +300,18 @@ def test_writers_of_other_processes_keep_the_journal_chained(
     assert json.loads(anchor.journal.read_text().splitlines()[0])["prev"] == "0" * 64
     with sessions() as s:
         assert verify_chain(s, anchor=anchor).ok
+
+
+def test_a_truncated_key_is_refused_not_used(
+    sessions: sessionmaker[Session], anchor: Anchor
+) -> None:
+    """A key file cut short (a copy gone wrong) must not seal or check anything."""
+    _build(sessions, 1)
+    anchor.key_path.write_text(anchor.key_path.read_text()[:20] + "\n")
+    with pytest.raises(AuditError, match="illisible"):
+        anchor.read()
+    with sessions() as s, pytest.raises(AuditError, match="illisible"):
+        verify_chain(s, anchor=anchor)
 
 
 def test_role_and_origin_are_chained_and_older_records_still_verify(
