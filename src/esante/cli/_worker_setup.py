@@ -47,6 +47,7 @@ def build_worker(
             product_reference=product_reference,
             batch=batch,
             block_patient_reply=settings.mss_no_patient_reply,
+            home=settings.home,
         )
     except BaseException:
         profile.close()

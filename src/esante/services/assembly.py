@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from esante.audit.anchor import anchor_engine
 from esante.outbox import (
     DEFAULT_CREDENTIALS,
     ClaimedOrder,
@@ -178,6 +179,7 @@ def build_worker(
     mailboxes: Callable[[str], MssClient | None] | None = None,
     batch: int = 8,
     block_patient_reply: bool = False,
+    home: Path | None = None,
 ) -> WorkerSetup:
     """A worker on ``database_url`` carrying DMP orders with the profile's structure
     certificate and MSSanté orders through ``mailboxes`` (the sandbox's by default when
@@ -185,7 +187,9 @@ def build_worker(
     embedder's to give). The practice's handlers are registered
     (:func:`esante.practice.send_handlers.send_handlers`). ``block_patient_reply``: the
     practice's default for messages to a patient's mailbox (``X-MSS-MES: FIN``,
-    ``ESANTE_MSS_NO_PATIENT_REPLY``); an order's own parameter wins."""
+    ``ESANTE_MSS_NO_PATIENT_REPLY``); an order's own parameter wins. ``home``: the data
+    directory whose checkpoint journal seals the trace the worker appends (its DMP and
+    MSSanté calls; :func:`esante.audit.anchor.anchor_engine`), as the service's does."""
     from esante.practice.dmp_sender import CredentialRing, DmpCredential
     from esante.practice.mss_sender import MssSettings
     from esante.practice.send_handlers import send_handlers
@@ -210,6 +214,8 @@ def build_worker(
         ),
     )
     engine = make_engine(database_url)
+    if home is not None:
+        anchor_engine(engine, home)
     worker = Worker(
         session_factory(engine),
         handlers,

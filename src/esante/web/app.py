@@ -16,6 +16,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from esante import __version__
+from esante.audit.anchor import anchor_engine
 from esante.config import Settings
 from esante.store import make_engine, session_factory
 from esante.web.api import api_router
@@ -43,6 +44,9 @@ def create_app(settings: Settings, *, require_credentials: bool = True) -> FastA
     authentication costs; no setting reaches it.
     """
     engine = make_engine(settings.effective_database_url)
+    # every access the service traces is sealed outside the database too (a checkpoint
+    # journal under $ESANTE_HOME/audit): truncation, wipe and rewrite stay detectable
+    anchor_engine(engine, settings.home)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
