@@ -10,17 +10,12 @@ check is what the client has to get right. uvicorn's access log stays off.
 from __future__ import annotations
 
 import socket
-import threading
-import time
-
-import uvicorn
 
 from esante.demo import DemoDataset
+from esante.sandbox.asgi_thread import AsgiThread
 from esante.sandbox.directory.app import FHIR_BASE_PATH, create_directory_app
 from esante.sandbox.dmp.errors import SandboxError
 from esante.sandbox.errors import SandboxRuntimeError
-
-_START_TIMEOUT_S = 20.0
 
 
 class DirectoryServer:
@@ -38,39 +33,22 @@ class DirectoryServer:
         host, port = sock.getsockname()[:2]
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}{FHIR_BASE_PATH}/"
-        self._sock = sock
         try:
             app = create_directory_app(api_key, dataset=dataset)
         except SandboxError:
             sock.close()  # the server owns the socket it was given
             raise
-        config = uvicorn.Config(
-            app,
-            access_log=False,
-            log_level="warning",
-            lifespan="off",
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="directory", daemon=True
-        )
+        self._serving = AsgiThread(app, sock, name="directory")
 
     def start(self) -> None:
         """Start serving; raises :class:`SandboxRuntimeError` if it is not up in time."""
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.close()
-                raise SandboxRuntimeError(
-                    "L'annuaire santé du bac à sable n'a pas démarré.",
-                    detail=f"uvicorn not started on {self.url}",
-                )
-            time.sleep(0.02)
+        self._serving.start(
+            lambda: SandboxRuntimeError(
+                "L'annuaire santé du bac à sable n'a pas démarré.",
+                detail=f"uvicorn not started on {self.url}",
+            )
+        )
 
     def close(self) -> None:
         """Stop serving and release the socket."""
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-        self._sock.close()
+        self._serving.close()

@@ -16,21 +16,18 @@ log stays off (authorization URLs carry ``state`` and ``nonce``, redirects carry
 from __future__ import annotations
 
 import socket
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
-
 from esante.demo import DemoDataset
+from esante.sandbox.asgi_thread import AsgiThread
 from esante.sandbox.psc.app import create_psc_app
 from esante.sandbox.psc.errors import PscError
 from esante.sandbox.psc.realm import DISCOVERY_PATH, issuer
 from esante.sandbox.psc.state import PscState
 from esante.sandbox.psc.store import Clock, Lifetimes
 
-_START_TIMEOUT_S = 20.0
 PSC_DIRECTORY = "psc"
 
 
@@ -57,39 +54,26 @@ class PscServer:
         self.base_url = f"{'https' if tls else 'http'}://{shown}:{port}"
         self.issuer = issuer(self.base_url)
         self.discovery_url = f"{self.base_url}{DISCOVERY_PATH}"
-        self._sock = sock
-        config = uvicorn.Config(
+        self._serving = AsgiThread(
             create_psc_app(state, self.base_url),
-            access_log=False,
-            log_level="warning",
-            lifespan="off",
-            ssl_certfile=str(tls.certificate) if tls else None,
-            ssl_keyfile=str(tls.key) if tls else None,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="psc", daemon=True
+            sock,
+            name="psc",
+            certificate=tls.certificate if tls else None,
+            key=tls.key if tls else None,
         )
 
     def start(self) -> None:
         """Start serving; raises :class:`PscError` if it is not up in time."""
-        self._thread.start()
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.close()
-                raise PscError(
-                    "Le Pro Santé Connect du bac à sable n'a pas démarré.",
-                    detail=f"uvicorn not started on {self.base_url}",
-                )
-            time.sleep(0.02)
+        self._serving.start(
+            lambda: PscError(
+                "Le Pro Santé Connect du bac à sable n'a pas démarré.",
+                detail=f"uvicorn not started on {self.base_url}",
+            )
+        )
 
     def close(self) -> None:
         """Stop serving and release the socket."""
-        self._server.should_exit = True
-        if self._thread.is_alive():
-            self._thread.join(timeout=10)
-        self._sock.close()
+        self._serving.close()
 
 
 def start_psc(
