@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -755,3 +755,88 @@ def _register_update(name: str) -> None:
 
 for _name in _UPDATES:
     _register_update(_name)
+
+
+# --------------------------------------------------------------------------- the MES bar
+
+
+def _paris(value: datetime | None) -> str:
+    """``dd/mm/yyyy à HH:MM`` in Europe/Paris time; « — » for none."""
+    if value is None:
+        return "—"
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y à %H:%M")
+
+
+@app.command("bar")
+def bar_cmd(
+    ins: InsOption,
+    oid: OidOption = NIR_TEST_OID,
+    ps: PsOption = DEFAULT_PS,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Bandeau Mon espace santé du patient : conditions DICA et compteurs de documents.
+
+    D (DMP ouvert, rattaché à Mon espace santé), I (identité qualifiée), C (consentement,
+    autorisation), A (authentification, profession habilitée), chacune ✓ ou ✗ avec son
+    motif ; puis les documents disponibles, les nouveaux depuis la dernière visite du
+    professionnel, les dates du dernier document et du VSM. Exige la base esante du
+    cabinet (le professionnel et le patient y sont enregistrés) ; l'accès est tracé.
+    """
+    from esante.audit.anchor import anchor_engine
+    from esante.cli.db import open_database
+    from esante.config import load_settings
+    from esante.practice.actors import professional_actor
+    from esante.practice.dica import dica_status
+    from esante.practice.dmp_sender import DmpCredential
+    from esante.store import session_factory
+    from esante.store.errors import NotFoundError
+    from esante.store.repositories import PatientRepository
+    from esante.web.api.routes.dmp_bar import bar_public
+
+    manifest = load_manifest(sandbox)
+    pki = manifest.pki
+    dmp_actor = _actor(ps, "directe", pki.structure_id, pki.structure_name)
+    settings = load_settings()
+    engine = open_database(settings)
+    client, transport = sandbox_client(manifest)
+    try:
+        anchor_engine(engine, settings.home)
+        with session_factory(engine)() as session:
+            actor = replace(professional_actor(session, dmp_actor.id, None), origin="cli")
+            matricule = ins.strip().upper()
+            patient = PatientRepository(session).by_ins(matricule, oid.strip() or None)
+            if patient is None:
+                raise NotFoundError(
+                    f"Aucun patient de la base esante ne porte l'INS {matricule}.",
+                    detail=f"no patient with INS {matricule!r}",
+                    field="--ins",
+                )
+            credential = DmpCredential(client, pki.structure_id, pki.structure_name)
+            status = dica_status(session, actor, patient.id, dmp=credential)
+            session.commit()
+    finally:
+        transport.close()
+        engine.dispose()
+    if json_output:
+        print_json(bar_public(status).model_dump(mode="json"))
+        return
+    console = _console()
+    for condition in status.conditions:
+        mark = {True: "✓", False: "✗", None: "?"}[condition.ok]
+        line = f"{mark} {condition.letter} — {condition.name}"
+        if condition.ok is not True and condition.reason:
+            line += f" : {condition.reason}"
+        if condition.action:
+            line += f" (action : {condition.action})"
+        console.print(line, markup=False)
+    counters = status.counters
+    if counters is None:
+        console.print("Compteurs indisponibles : le DMP n'a pas pu être consulté.")
+        return
+    console.print(f"{counters.total_label} ; {counters.new_label}", markup=False)
+    console.print(f"Dernier document : {_paris(counters.latest_document_at)}", markup=False)
+    console.print(f"Dernière mise à jour du VSM : {_paris(counters.vsm_updated_at)}", markup=False)
+    console.print(f"Mon espace santé : {_yes(counters.has_mes)}", markup=False)

@@ -91,6 +91,7 @@ __all__ = [
     "check_feeding",
     "consent_history",
     "consent_state",
+    "consultation_refusal",
     "episode_consent",
     "record_consent",
 ]
@@ -520,6 +521,37 @@ def authorize_consultation(
         against_opposition=state.opposition,
         trace_sequence=record.sequence,
     )
+
+
+def consultation_refusal(
+    session: Session,
+    patient_id: int,
+    *,
+    actor: Actor,
+    mode: str | AccessMode = AccessMode.NORMAL,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> ConsentError | None:
+    """Why :func:`authorize_consultation` would refuse ``actor`` on consent grounds (the
+    notice, the patient's consent or opposition, the break-glass reason), or ``None``.
+
+    Read only: nothing traced, nothing raised — for the DICA status (issue 13), which
+    shows the reason next to the record before any DMP call. The access policy (role) is
+    the caller's to check (:func:`esante.practice.access.allowed`); an actor without a
+    practitioner row is answered by the notice rule's absence: ``None`` is never given
+    for it (a :class:`ConsentRefusedError` with detail ``no_practitioner``).
+    """
+    access_mode = _access_mode(mode)
+    patient = PatientRepository(session).get(patient_id)
+    if actor.practitioner_id is None:
+        return ConsentRefusedError(
+            "La consultation du DMP est réservée aux professionnels enregistrés dans ce cabinet.",
+            detail="no_practitioner",
+        )
+    practitioner = PractitionerRepository(session).get(actor.practitioner_id)
+    cleaned = check.optional_text(reason, "reason", "Motif d'accès", MAX_REASON)
+    state = consent_state(session, patient.id)
+    return _refusal(session, practitioner, state, access_mode, cleaned, now or utcnow())
 
 
 def _refusal(

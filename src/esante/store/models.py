@@ -556,3 +556,21 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DmpVisit(Base):
+    """When a professional last opened the DMP document list of a patient.
+
+    One row per (practitioner, patient), moved forward each time the professional opens
+    the list (:func:`esante.practice.dmp_counters.mark_visited`): the MES bar counts the
+    documents submitted to the DMP since then ("nouveaux documents", issue 13), for this
+    professional only — another professional's visit does not reset them.
+    """
+
+    __tablename__ = "dmp_visit"
+    __table_args__ = (UniqueConstraint("practitioner_id", "patient_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    visited_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from esante.web.api import docs
-from esante.web.api.routes import health, patients, practitioners, structures
+from esante.web.api.routes import dmp_bar, health, patients, practitioners, structures
 
 
 def api_router(dependencies: Sequence[Any] = ()) -> APIRouter:
@@ -18,6 +18,7 @@ def api_router(dependencies: Sequence[Any] = ()) -> APIRouter:
     router.include_router(health.router)
     guarded = list(dependencies)
     router.include_router(patients.router, dependencies=guarded)
+    router.include_router(dmp_bar.router, dependencies=guarded)
     router.include_router(practitioners.router, dependencies=guarded)
     router.include_router(structures.router, dependencies=guarded)
     router.include_router(docs.router, dependencies=guarded)

@@ -1,0 +1,355 @@
+"""The DICA status of a patient's DMP for the signed-in actor, and the bar's counters.
+
+Computed when the record opens, without a click (issue 13, mission pages "Consultation
+du DMP / Mon espace santé", SC.DMP/CONF.14-16, UX.27, UX.31). Four conditions, each OK or
+KO with the French reason the seed shows and a stable action code the interface turns
+into a link:
+
+* **D** — the patient has a DMP, open, attached to Mon espace santé (TD0.2). A DMP that
+  does not answer (error, bounded timeout) is a KO "le DMP de votre patient n'est pas
+  accessible" with the action ``reessayer``: DMP features never block the record
+  (LGC.DMP/UX.10), so this module never raises for an outage;
+* **I** — the patient's INS is qualified (identity status ``QUAL``): an unqualified INS
+  is never sent to the DMP;
+* **C** — the consent rules of :mod:`esante.practice.consent` (the 180-day notice, the
+  patient's consent or opposition; :func:`~esante.practice.consent.consultation_refusal`),
+  then the professional's authorisation on the DMP (TD0.2 ``AUTORISATION``: none or
+  expired → declare it with TD0.3 after an explicit action, EX_0.3-1010; blocked by the
+  patient → no access);
+* **A** — the actor signed in with a means the DMP accepts for consultation (a CPS or
+  e-CPS through Pro Santé Connect: actor kind ``psc``; a local account or an API key is
+  not), and the actor's profession may consult (:mod:`esante.practice.access`).
+
+A condition that could not be checked (the DMP was not asked because an earlier
+condition failed) is ``None``: unknown, shown neither green nor red.
+
+DMP calls: only when A and I are OK. TD0.2 always; TD3.1 (the counters) when C is
+locally OK — then the consultation is authorised by
+:func:`~esante.practice.consent.authorize_consultation` (traced) — and both run
+concurrently on a small thread pool. Every bar that calls the DMP is traced
+(:func:`esante.practice.trace.record`, action :data:`TRACE_ACTION`); a refusal of the
+access policy (a secretary) is traced by :func:`esante.practice.trace.check` and no DMP
+call is made. DMP answers are cached per (patient, actor)
+(:mod:`esante.practice.dmp_counters`).
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Final, Literal
+
+from sqlalchemy.orm import Session
+
+from esante.dmp.errors import DmpError
+from esante.dmp.results import AuthorizationStatus, DmpStatus, DocumentList
+from esante.dmp.td31 import DocumentQuery
+from esante.errors import EsanteError
+from esante.identity import Ins, check_ins
+from esante.practice import trace
+from esante.practice.access import AccessDeniedError, allowed
+from esante.practice.actors import Actor
+from esante.practice.consent import authorize_consultation, consultation_refusal
+from esante.practice.dmp_actor import actor_for
+from esante.practice.dmp_counters import (
+    Counters,
+    DmpSnapshot,
+    SnapshotCache,
+    counters_of,
+    last_visit,
+    new_since_bound,
+    snapshot_cache,
+)
+from esante.practice.errors import AccessNoticeRequiredError, ConsentError
+from esante.store.base import utcnow
+from esante.store.models import Patient, Practitioner, Structure
+from esante.store.repositories import PatientRepository
+from esante.xds import DocumentEntry
+
+if TYPE_CHECKING:
+    from esante.practice.dmp_sender import DmpCredential
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "TRACE_ACTION",
+    "Condition",
+    "DicaStatus",
+    "dica_status",
+]
+
+Letter = Literal["D", "I", "C", "A"]
+
+TRACE_ACTION: Final = "dmp:bar"
+"""Trace action of a bar computation (channel ``dossier``)."""
+DEFAULT_TIMEOUT: Final = 5.0
+"""Seconds the bar waits for the DMP before showing it as not accessible."""
+
+NAMES: Final[dict[Letter, str]] = {
+    "D": "DMP",
+    "I": "Identité",
+    "C": "Consentement",
+    "A": "Authentification",
+}
+DMP_UNREACHABLE: Final = "le DMP de votre patient n'est pas accessible"
+IDENTITY_NOT_QUALIFIED: Final = "l'identité de votre patient n'est pas qualifiée"
+NO_CONSENT: Final = "le consentement du patient n'est pas enregistré"
+WEAK_AUTHENTICATION: Final = (
+    "vous n'êtes pas connecté avec un moyen d'authentification permettant de consulter "
+    "le DMP (carte CPS ou e-CPS via Pro Santé Connect)"
+)
+NOT_HABILITATED: Final = "vous n'êtes pas habilité à consulter le DMP de votre patient"
+
+_pool: Final = ThreadPoolExecutor(max_workers=8, thread_name_prefix="esante-dmp-bar")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One letter of DICA: ``ok`` True / False / None (not checked), the French reason of
+    a KO (or of an unknown state), the action code that fixes it (None: nothing to do)."""
+
+    letter: Letter
+    ok: bool | None
+    reason: str | None = None
+    action: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The condition's French name."""
+        return NAMES[self.letter]
+
+
+@dataclass(frozen=True, slots=True)
+class DicaStatus:
+    """The bar of one patient for one actor: D, I, C, A, and the counters when the DMP
+    could be searched (None otherwise). ``from_cache``: the DMP was not asked again."""
+
+    patient_id: int
+    d: Condition
+    i: Condition
+    c: Condition
+    a: Condition
+    counters: Counters | None
+    computed_at: datetime
+    from_cache: bool = False
+
+    @property
+    def conditions(self) -> tuple[Condition, Condition, Condition, Condition]:
+        """D, I, C, A in the bar's order."""
+        return (self.d, self.i, self.c, self.a)
+
+    @property
+    def ok(self) -> bool:
+        """All four conditions are met: the DMP may be consulted."""
+        return all(c.ok is True for c in self.conditions)
+
+
+def _authentication(session: Session, actor: Actor, patient: Patient) -> Condition:
+    """A: profession first (a secretary is refused and traced), then the means."""
+    try:
+        trace.check(session, actor, "dmp:consult", patient, traced_as=TRACE_ACTION)
+    except AccessDeniedError:
+        if actor.kind == "apikey":
+            return Condition("A", False, WEAK_AUTHENTICATION, "reconnecter_cps")
+        return Condition("A", False, NOT_HABILITATED, None)
+    if actor.kind != "psc":
+        return Condition("A", False, WEAK_AUTHENTICATION, "reconnecter_cps")
+    if actor.practitioner_id is None:
+        return Condition("A", False, NOT_HABILITATED, None)
+    return Condition("A", True)
+
+
+def _identity(patient: Patient) -> tuple[Condition, Ins | None]:
+    if patient.identity_status != "QUAL" or not patient.ins_matricule or not patient.ins_oid:
+        return Condition("I", False, IDENTITY_NOT_QUALIFIED, "qualifier_ins"), None
+    try:
+        return Condition("I", True), check_ins(patient.ins_matricule, patient.ins_oid)
+    except EsanteError:
+        return Condition("I", False, IDENTITY_NOT_QUALIFIED, "qualifier_ins"), None
+
+
+def _local_consent(session: Session, actor: Actor, patient: Patient, now: datetime) -> Condition:
+    """C as far as the practice knows (notice, consent, opposition)."""
+    refusal = consultation_refusal(session, patient.id, actor=actor, now=now)
+    if refusal is None:
+        return Condition("C", True)
+    break_glass = "bris_de_glace" if allowed(actor, "dmp:break_glass") else None
+    if isinstance(refusal, AccessNoticeRequiredError):
+        return Condition(
+            "C",
+            False,
+            "vous devez prendre connaissance de l'avertissement d'accès au DMP",
+            "prendre_connaissance_avertissement",
+        )
+    if refusal.detail == "opposition":
+        return Condition(
+            "C", False, "le patient s'oppose à la consultation de son DMP", break_glass
+        )
+    return Condition("C", False, NO_CONSENT, "recueillir_consentement")
+
+
+def _dmp_consent(status: DmpStatus, local: Condition) -> Condition:
+    """C completed by the DMP's view of the professional's authorisation (TD0.2)."""
+    if local.ok is not True:
+        return local
+    if status.authorization == AuthorizationStatus.INTERDITE:
+        return Condition("C", False, "le patient vous a interdit l'accès à son DMP", None)
+    if status.authorization != AuthorizationStatus.VALIDE:
+        return Condition(
+            "C",
+            False,
+            "vous n'êtes pas autorisé par le patient à accéder à son DMP",
+            "declarer_autorisation",
+        )
+    return local
+
+
+def _dmp_presence(status: DmpStatus) -> Condition:
+    if not status.exists:
+        return Condition("D", False, f"{DMP_UNREACHABLE} : il n'a pas de DMP", None)
+    if status.closed:
+        return Condition("D", False, f"{DMP_UNREACHABLE} : son DMP est fermé", None)
+    if status.attached_to_mes is False:
+        return Condition(
+            "D", False, f"{DMP_UNREACHABLE} : son DMP n'est pas rattaché à Mon espace santé", None
+        )
+    return Condition("D", True)
+
+
+_UNKNOWN_D: Final = Condition("D", None, "non vérifié : les autres conditions ne sont pas remplies")
+
+
+def dica_status(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    *,
+    dmp: DmpCredential | None,
+    timeout: float = DEFAULT_TIMEOUT,
+    cache: SnapshotCache | None = None,
+    now: datetime | None = None,
+) -> DicaStatus:
+    """The DICA status and counters of the patient for ``actor`` (see the module).
+
+    ``dmp``: the DMP client and the structure its certificate names (None: no DMP
+    configured, D is KO). Raises only NotFoundError for an unknown patient; a DMP outage
+    or timeout is a KO "D". Traces are appended to ``session``, which the caller commits
+    (a refusal of the access policy is committed at once by the trace).
+    """
+    cache = snapshot_cache if cache is None else cache
+    at = now or utcnow()
+    patient = PatientRepository(session).get(patient_id)
+    a = _authentication(session, actor, patient)
+    i, ins = _identity(patient)
+    c = (
+        _local_consent(session, actor, patient, at)
+        if actor.practitioner_id is not None and a.ok
+        else Condition("C", None, "non vérifié : authentification requise")
+    )
+    if not a.ok or ins is None:
+        return DicaStatus(patient.id, _UNKNOWN_D, i, c, a, None, at)
+    if dmp is None:
+        d = Condition("D", False, f"{DMP_UNREACHABLE} : aucun DMP n'est configuré", None)
+        return DicaStatus(patient.id, d, i, c, a, None, at)
+    cached = cache.get(patient.id, actor.actor_id)
+    if cached is not None and (cached.documents is not None or c.ok is not True):
+        return _status(patient.id, cached, i, c, a, at, from_cache=True)
+    snapshot = _ask_dmp(session, actor, patient, ins, dmp, consult=c.ok is True, timeout=timeout)
+    if snapshot is None:
+        trace.record(session, actor, TRACE_ACTION, [patient], outcome="failure", detail="TD0.2")
+        d = Condition("D", False, f"{DMP_UNREACHABLE} : réessayez dans un instant", "reessayer")
+        return DicaStatus(patient.id, d, i, c, a, None, at)
+    calls = "TD0.2,TD3.1" if snapshot.documents is not None else "TD0.2"
+    trace.record(session, actor, TRACE_ACTION, [patient], detail=calls)
+    cache.put(patient.id, actor.actor_id, snapshot)
+    return _status(patient.id, snapshot, i, c, a, at)
+
+
+def _status(
+    patient_id: int,
+    snapshot: DmpSnapshot,
+    i: Condition,
+    c: Condition,
+    a: Condition,
+    at: datetime,
+    *,
+    from_cache: bool = False,
+) -> DicaStatus:
+    d = _dmp_presence(snapshot.status)
+    consent = _dmp_consent(snapshot.status, c) if d.ok else c
+    counters = None
+    if d.ok and consent.ok and snapshot.documents is not None and snapshot.new is not None:
+        counters = counters_of(
+            snapshot.status, snapshot.documents, snapshot.new, snapshot.last_visit_at
+        )
+    return DicaStatus(patient_id, d, i, consent, a, counters, at, from_cache)
+
+
+def _ask_dmp(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    ins: Ins,
+    dmp: DmpCredential,
+    *,
+    consult: bool,
+    timeout: float,
+) -> DmpSnapshot | None:
+    """TD0.2, and TD3.1 (all active documents; those submitted since the last visit)
+    when ``consult``, concurrently. None when TD0.2 fails or times out."""
+    practitioner = session.get_one(Practitioner, actor.practitioner_id)
+    structure = None if actor.structure_id is None else session.get(Structure, actor.structure_id)
+    dmp_actor = actor_for(
+        practitioner,
+        structure,
+        structure_id=dmp.structure_id,
+        structure_name=dmp.structure_name,
+        authentication_mode="directe",
+    )
+    client = dmp.client
+    visited = last_visit(session, practitioner.id, patient.id)
+    status_call = _pool.submit(client.test_existence, ins, actor=dmp_actor)
+    all_call: Future[DocumentList] | None = None
+    new_call: Future[DocumentList] | None = None
+    if consult:
+        try:
+            grant = authorize_consultation(session, patient.id, actor=actor)
+        except ConsentError:
+            grant = None
+        if grant is not None:
+            access = grant.access()
+            all_call = _pool.submit(client.find_documents, ins, actor=dmp_actor, access=access)
+            if visited is not None:
+                query = DocumentQuery(submitted_from=new_since_bound(visited))
+                new_call = _pool.submit(
+                    client.find_documents, ins, query, actor=dmp_actor, access=access
+                )
+    try:
+        status = status_call.result(timeout=timeout)
+    except (DmpError, FutureTimeout, EsanteError, OSError):
+        return None
+    documents, new = _documents(all_call, new_call, timeout)
+    return DmpSnapshot(status, documents, new, visited)
+
+
+def _documents(
+    all_call: Future[DocumentList] | None,
+    new_call: Future[DocumentList] | None,
+    timeout: float,
+) -> tuple[tuple[DocumentEntry, ...] | None, int | None]:
+    """The TD3.1 answers, waiting ``timeout`` seconds at most in all (None on failure)."""
+    if all_call is None:
+        return None, None
+    deadline = time.monotonic() + timeout
+    try:
+        found = all_call.result(timeout=max(0.0, deadline - time.monotonic()))
+        new = (
+            None
+            if new_call is None
+            else len(new_call.result(timeout=max(0.0, deadline - time.monotonic())))
+        )
+    except (DmpError, FutureTimeout, EsanteError, OSError):
+        return None, None
+    return found.documents, (len(found.documents) if new is None else new)
