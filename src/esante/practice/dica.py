@@ -35,12 +35,10 @@ call is made. DMP answers are cached per (patient, actor)
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -67,7 +65,6 @@ from esante.practice.errors import AccessNoticeRequiredError, ConsentError
 from esante.store.base import utcnow
 from esante.store.models import Patient, Practitioner, Structure
 from esante.store.repositories import PatientRepository
-from esante.xds import DocumentEntry
 
 if TYPE_CHECKING:
     from esante.practice.dmp_sender import DmpCredential
@@ -81,6 +78,7 @@ __all__ = [
 ]
 
 Letter = Literal["D", "I", "C", "A"]
+_T = TypeVar("_T")
 
 TRACE_ACTION: Final = "dmp:bar"
 """Trace action of a bar computation (channel ``dossier``)."""
@@ -326,30 +324,28 @@ def _ask_dmp(
                 new_call = _pool.submit(
                     client.find_documents, ins, query, actor=dmp_actor, access=access
                 )
-    try:
-        status = status_call.result(timeout=timeout)
-    except (DmpError, FutureTimeout, EsanteError, OSError):
+    # one deadline for the three calls: all answers, or the bar without the late ones
+    calls = [f for f in (status_call, all_call, new_call) if f is not None]
+    wait(calls, timeout=timeout)
+    status = _answer(status_call)
+    if not isinstance(status, DmpStatus):
         return None
-    documents, new = _documents(all_call, new_call, timeout)
-    return DmpSnapshot(status, documents, new, visited)
+    found = _answer(all_call)
+    if not isinstance(found, DocumentList):
+        return DmpSnapshot(status, None, None, visited)
+    newer = _answer(new_call)
+    if new_call is not None and not isinstance(newer, DocumentList):
+        return DmpSnapshot(status, None, None, visited)
+    new = len(found.documents) if newer is None else len(newer.documents)
+    return DmpSnapshot(status, found.documents, new, visited)
 
 
-def _documents(
-    all_call: Future[DocumentList] | None,
-    new_call: Future[DocumentList] | None,
-    timeout: float,
-) -> tuple[tuple[DocumentEntry, ...] | None, int | None]:
-    """The TD3.1 answers, waiting ``timeout`` seconds at most in all (None on failure)."""
-    if all_call is None:
-        return None, None
-    deadline = time.monotonic() + timeout
+def _answer(call: Future[_T] | None) -> _T | None:
+    """The call's answer if it came in time and succeeded, else None (a failure of the
+    DMP or of the network is a state of the bar, never an error)."""
+    if call is None or not call.done():
+        return None
     try:
-        found = all_call.result(timeout=max(0.0, deadline - time.monotonic()))
-        new = (
-            None
-            if new_call is None
-            else len(new_call.result(timeout=max(0.0, deadline - time.monotonic())))
-        )
-    except (DmpError, FutureTimeout, EsanteError, OSError):
-        return None, None
-    return found.documents, (len(found.documents) if new is None else new)
+        return call.result(timeout=0)
+    except (DmpError, EsanteError, OSError):
+        return None

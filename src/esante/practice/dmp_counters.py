@@ -39,7 +39,7 @@ from esante.xds import DocumentEntry
 
 __all__ = [
     "CACHE_TTL_SECONDS",
-    "VSM_TYPE_CODE",
+    "VSM_TYPE_CODES",
     "Counters",
     "DmpSnapshot",
     "SnapshotCache",
@@ -52,8 +52,9 @@ __all__ = [
     "snapshot_cache",
 ]
 
-VSM_TYPE_CODE: Final = "60591-5"
-"""LOINC typeCode of the volet de synthèse médicale (JDV_J07 XdsTypeCode)."""
+VSM_TYPE_CODES: Final = frozenset({"SYNTH", "60591-5"})
+"""typeCodes of the volet de synthèse médicale: ``SYNTH`` (TRE_A05, the DMP's and the
+ANS examples'), and LOINC 60591-5 some producers send."""
 CACHE_TTL_SECONDS: Final = 60.0
 
 
@@ -111,7 +112,7 @@ def counters_of(
 ) -> Counters:
     """The counters from TD0.2 (``status``), TD3.1 (``documents``, active) and the count
     of documents submitted since the last visit (``new``; all of them without a visit)."""
-    vsm = [d for d in documents if d.type_code is not None and d.type_code.code == VSM_TYPE_CODE]
+    vsm = [d for d in documents if d.type_code is not None and d.type_code.code in VSM_TYPE_CODES]
     return Counters(
         total=len(documents),
         new=len(documents) if last_visit_at is None else new,
