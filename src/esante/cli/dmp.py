@@ -4,7 +4,9 @@ Every command calls one DMP transaction with the real client (:class:`esante.dmp
 over mutual TLS): ``status`` (TD0.2), ``authorize`` (TD0.3), ``send`` (TD2.1), ``search``
 (TD3.1), ``get`` (TD3.2), ``mask``/``unmask`` (TD3.3a), ``hide``/``show`` (TD3.3b),
 ``delete`` (TD3.3c), ``archive``/``unarchive`` (TD3.3d). The patient is ``--ins MATRICULE``
-(test NIR OID unless ``--oid``); documents are named by their uniqueId.
+(test NIR OID unless ``--oid``); documents are named by their uniqueId. ``bar`` prints
+the Mon espace santé bar of a patient of the practice database (DICA conditions and
+counters, :mod:`esante.practice.dica`).
 
 Where and who: the sandbox's URLs and client PKI come from ``sandbox.json`` in
 ``--sandbox DIR`` or ``ESANTE_SANDBOX``; the acting professional is ``--ps``, a demo

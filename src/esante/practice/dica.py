@@ -38,7 +38,7 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -325,7 +325,7 @@ def _ask_dmp(
                     client.find_documents, ins, query, actor=dmp_actor, access=access
                 )
     # one deadline for the three calls: all answers, or the bar without the late ones
-    calls = [f for f in (status_call, all_call, new_call) if f is not None]
+    calls: list[Future[Any]] = [f for f in (status_call, all_call, new_call) if f is not None]
     wait(calls, timeout=timeout)
     status = _answer(status_call)
     if not isinstance(status, DmpStatus):
