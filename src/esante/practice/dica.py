@@ -35,7 +35,7 @@ call is made. DMP answers are cached per (patient, actor)
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
@@ -227,14 +227,17 @@ def dica_status(
     dmp: DmpCredential | None,
     timeout: float = DEFAULT_TIMEOUT,
     cache: SnapshotCache | None = None,
+    executor: Executor | None = None,
     now: datetime | None = None,
 ) -> DicaStatus:
     """The DICA status and counters of the patient for ``actor`` (see the module).
 
     ``dmp``: the DMP client and the structure its certificate names (None: no DMP
     configured, D is KO). Raises only NotFoundError for an unknown patient; a DMP outage
-    or timeout is a KO "D". Traces are appended to ``session``, which the caller commits
-    (a refusal of the access policy is committed at once by the trace).
+    or timeout is a KO "D" (the late calls finish on ``executor``, the module's small
+    thread pool by default, and are dropped). Traces are appended to ``session``, which
+    the caller commits (a refusal of the access policy is committed at once by the
+    trace).
     """
     cache = snapshot_cache if cache is None else cache
     at = now or utcnow()
@@ -254,7 +257,16 @@ def dica_status(
     cached = cache.get(patient.id, actor.actor_id)
     if cached is not None and (cached.documents is not None or c.ok is not True):
         return _status(patient.id, cached, i, c, a, at, from_cache=True)
-    snapshot = _ask_dmp(session, actor, patient, ins, dmp, consult=c.ok is True, timeout=timeout)
+    snapshot = _ask_dmp(
+        session,
+        actor,
+        patient,
+        ins,
+        dmp,
+        consult=c.ok is True,
+        timeout=timeout,
+        executor=_pool if executor is None else executor,
+    )
     if snapshot is None:
         trace.record(session, actor, TRACE_ACTION, [patient], outcome="failure", detail="TD0.2")
         d = Condition("D", False, f"{DMP_UNREACHABLE} : réessayez dans un instant", "reessayer")
@@ -294,6 +306,7 @@ def _ask_dmp(
     *,
     consult: bool,
     timeout: float,
+    executor: Executor,
 ) -> DmpSnapshot | None:
     """TD0.2, and TD3.1 (all active documents; those submitted since the last visit)
     when ``consult``, concurrently. None when TD0.2 fails or times out."""
@@ -308,7 +321,7 @@ def _ask_dmp(
     )
     client = dmp.client
     visited = last_visit(session, practitioner.id, patient.id)
-    status_call = _pool.submit(client.test_existence, ins, actor=dmp_actor)
+    status_call = executor.submit(client.test_existence, ins, actor=dmp_actor)
     all_call: Future[DocumentList] | None = None
     new_call: Future[DocumentList] | None = None
     if consult:
@@ -318,10 +331,10 @@ def _ask_dmp(
             grant = None
         if grant is not None:
             access = grant.access()
-            all_call = _pool.submit(client.find_documents, ins, actor=dmp_actor, access=access)
+            all_call = executor.submit(client.find_documents, ins, actor=dmp_actor, access=access)
             if visited is not None:
                 query = DocumentQuery(submitted_from=new_since_bound(visited))
-                new_call = _pool.submit(
+                new_call = executor.submit(
                     client.find_documents, ins, query, actor=dmp_actor, access=access
                 )
     # one deadline for the three calls: all answers, or the bar without the late ones

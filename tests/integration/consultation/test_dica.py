@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -380,3 +381,30 @@ def test_another_professionals_visit_does_not_reset_the_counter(world: World) ->
     assert status.counters is not None
     assert status.counters.new == 1
     assert status.counters.new_label == "1 nouveau document"
+
+
+def test_a_slow_dmp_is_a_d_ko_after_the_bounded_wait(world: World) -> None:
+    world.admin.set_troubles(latency_ms=1500)
+    world.sandbox.app.forget_troubles()
+    executor = ThreadPoolExecutor(max_workers=3)
+    try:
+        with world.sessions() as session:
+            status = dica_status(
+                session,
+                world.doctor,
+                world.patient_id,
+                dmp=world.dmp,
+                cache=world.cache,
+                timeout=0.2,
+                executor=executor,
+            )
+            session.commit()
+        assert status.d.ok is False
+        assert status.d.action == "reessayer"
+        assert status.counters is None
+        # the late answers are not kept: the next bar asks the DMP again
+        assert world.cache.get(world.patient_id, world.doctor.actor_id) is None
+    finally:
+        world.admin.set_troubles(latency_ms=0)
+        world.sandbox.app.forget_troubles()
+        executor.shutdown(wait=True)  # the late calls end before the transport closes
