@@ -53,6 +53,13 @@ def test_rest_bar(world: World, db_url: str, tmp_path: Path) -> None:
     assert counters["mon_espace_sante"] is True
     assert datetime.fromisoformat(body["calcule_le"]).utcoffset() is not None
 
+    client = open_client(settings, actor=world.doctor)
+    try:
+        missing = client.get(f"/api/patients/{world.patient_id + 1000}/dmp")
+    finally:
+        client.close()
+    assert missing.status_code == 404, missing.text
+
 
 def test_rest_bar_for_a_secretary_is_a_ko_a(world: World, db_url: str, tmp_path: Path) -> None:
     settings = Settings(

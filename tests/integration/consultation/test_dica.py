@@ -197,6 +197,17 @@ def test_closed_dmp(world: World) -> None:
     assert status.counters is None
 
 
+def test_dmp_not_attached_to_mes(world: World) -> None:
+    world.admin.set_attachment(world.ins, False)
+    status = world.bar()
+    assert status.d.ok is False
+    assert status.d.reason == (
+        "le DMP de votre patient n'est pas accessible : "
+        "son DMP n'est pas rattaché à Mon espace santé"
+    )
+    assert status.counters is None
+
+
 def test_provisional_identity_is_not_sent_to_the_dmp(world: World) -> None:
     with world.sessions() as session:
         session.get_one(Patient, world.patient_id).identity_status = "PROV"
