@@ -535,11 +535,13 @@ def consultation_refusal(
     """Why :func:`authorize_consultation` would refuse ``actor`` on consent grounds (the
     notice, the patient's consent or opposition, the break-glass reason), or ``None``.
 
-    Read only: nothing traced, nothing raised — for the DICA status (issue 13), which
-    shows the reason next to the record before any DMP call. The access policy (role) is
-    the caller's to check (:func:`esante.practice.access.allowed`); an actor without a
-    practitioner row is answered by the notice rule's absence: ``None`` is never given
-    for it (a :class:`ConsentRefusedError` with detail ``no_practitioner``).
+    Read only: nothing traced, nothing raised for a refusal — for the DICA status (issue
+    13, :mod:`esante.practice.dica`), which shows the reason next to the record before
+    any DMP call; the rules are :func:`authorize_consultation`'s own (``_refusal``). The
+    access policy (role) stays the caller's to check
+    (:func:`esante.practice.access.allowed`). An actor without a practitioner row gets a
+    :class:`ConsentRefusedError` with detail ``no_practitioner``. Raises NotFoundError
+    for an unknown patient, PracticeValidationError for an unknown mode.
     """
     access_mode = _access_mode(mode)
     patient = PatientRepository(session).get(patient_id)

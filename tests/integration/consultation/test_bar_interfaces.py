@@ -103,3 +103,16 @@ def test_cli_bar(world: World, db_url: str, tmp_path: Path) -> None:
     body = json.loads(result.output)
     c = next(x for x in body["conditions"] if x["lettre"] == "C")
     assert (c["ok"], c["action"]) == (False, "declarer_autorisation")
+
+
+def test_rest_bar_without_a_dmp_configured(world: World, db_url: str, tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, database_url=db_url, sandbox=tmp_path / "absent")
+    client = open_client(settings, actor=world.doctor)
+    try:
+        answer = client.get(f"/api/patients/{world.patient_id}/dmp")
+    finally:
+        client.close()
+    assert answer.status_code == 200, answer.text
+    d = answer.json()["conditions"][0]
+    assert (d["lettre"], d["ok"]) == ("D", False)
+    assert d["motif"] == "le DMP de votre patient n'est pas accessible : aucun DMP n'est configuré"
