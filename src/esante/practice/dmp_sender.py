@@ -42,6 +42,7 @@ from esante.identity import Ins, check_ins
 from esante.outbox.claim import ClaimedOrder
 from esante.outbox.outcome import Blocked, Failed, Outcome, Retry, Sent
 from esante.practice.dmp_actor import actor_for
+from esante.practice.dmp_counters import invalidate
 from esante.store import CareEpisode, Document, Patient, Practitioner, Structure
 
 DUPLICATE_UNIQUE_ID = "XDSDuplicateUniqueIdInRegistry"
@@ -210,8 +211,14 @@ class DmpSender:
         if not isinstance(prepared, _Context):  # pragma: no cover - the worker settles those
             raise TypeError(f"not a prepared DMP order: {prepared!r}")
         if order.kind == "dmp_submit":
-            return self._submit(order, prepared.client, prepared)
-        return self._delete(order, prepared.client, prepared)
+            outcome = self._submit(order, prepared.client, prepared)
+        else:
+            outcome = self._delete(order, prepared.client, prepared)
+        if isinstance(outcome, Sent) and order.patient_id is not None:
+            # the patient's DMP changed: this process's bar asks the DMP again (the
+            # cache of another process ages out within its TTL)
+            invalidate(order.patient_id)
+        return outcome
 
     # ------------------------------------------------------------------ TD2.1
 

@@ -314,3 +314,25 @@ def test_a_resend_after_a_lost_answer_asks_the_dmp_first(practice: Practice) -> 
     calls = practice.dmp_calls(unique_id)
     assert [action for action, _, _ in calls] == ["TD2.1", "TD3.1:reference"]
     assert all(outcome == "accepted" for _, outcome, _ in calls)
+
+
+def test_a_document_sent_to_the_dmp_drops_the_patients_cached_bar(practice: Practice) -> None:
+    """The DMP bar's counters are cached per patient and actor (practice.dmp_counters);
+    once the worker of this process has sent a document, the next bar asks the DMP again
+    instead of showing counters that miss it."""
+    from esante.dmp.results import DmpStatus
+    from esante.practice.dmp_counters import DmpSnapshot, snapshot_cache
+
+    unique_id, _ = _validate(practice, deferral=timedelta(0))
+    patient_id = practice.patient("lola").id
+    stale = DmpSnapshot(status=DmpStatus(exists=True), documents=(), new=0, last_visit_at=None)
+    snapshot_cache.put(patient_id, "810000000042", stale)
+    other = patient_id + 1000
+    snapshot_cache.put(other, "810000000042", stale)
+    try:
+        assert practice.worker().worker.run_once() == 1
+        assert practice.in_dmp(unique_id) == 1
+        assert snapshot_cache.get(patient_id, "810000000042") is None
+        assert snapshot_cache.get(other, "810000000042") is stale  # another patient's stays
+    finally:
+        snapshot_cache.clear()
