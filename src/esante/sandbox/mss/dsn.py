@@ -88,47 +88,6 @@ MAILBOX_FULL = "5.2.2"
 """RFC 3463: mailbox full (the failure the sandbox produces)."""
 
 
-def build_success(
-    data: bytes,
-    headers: Message,
-    *,
-    sender: str,
-    recipient: str,
-    request: DsnRequest,
-    reporting_host: str,
-) -> bytes:
-    """The RFC 3464 ``delivered`` notification for ``recipient``, to ``sender``."""
-    return build_report(
-        data,
-        headers,
-        sender=sender,
-        recipient=recipient,
-        request=request,
-        reporting_host=reporting_host,
-    )
-
-
-def build_failure(
-    data: bytes,
-    headers: Message,
-    *,
-    sender: str,
-    recipient: str,
-    request: DsnRequest,
-    reporting_host: str,
-) -> bytes:
-    """The RFC 3464 ``failed`` notification (mailbox full) for ``recipient``, to ``sender``."""
-    return build_report(
-        data,
-        headers,
-        sender=sender,
-        recipient=recipient,
-        request=request,
-        reporting_host=reporting_host,
-        failed=True,
-    )
-
-
 def build_report(
     data: bytes,
     headers: Message,
