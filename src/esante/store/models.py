@@ -259,6 +259,9 @@ class Document(Base):
     provenance: Mapped[str] = mapped_column(String(10), default="produced")
     provenance_detail: Mapped[str | None] = mapped_column(String(300))
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a received document: its author as the source names them, and who imported it
+    source_author: Mapped[str | None] = mapped_column(String(200))
+    imported_by: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient: Mapped[Patient] = relationship()
@@ -574,3 +577,77 @@ class DmpVisit(Base):
     practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
     visited_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --------------------------------------------------------------------------- consultation
+
+RECORD_ITEM_KINDS = ("problem", "history", "procedure", "allergy", "treatment")
+RECORD_ITEM_SOURCES = ("local", "dmp", "mssante")
+
+
+class RecordItem(Base):
+    """One entry of the record's structured lists: active problems, history (past
+    illnesses, surgical acts), allergies, treatments.
+
+    Filled by the professional or imported from a received VSM N3 (issue 13 item 4): an
+    imported entry keeps where it came from — the source (``dmp`` / ``mssante``), the
+    document uniqueId, its author and date, who imported it and when — so that the record
+    shows "importé du DMP le … (auteur)". One entry per (patient, kind, coded concept):
+    a concept the record already holds is not added twice (``code_system`` + ``code``;
+    an entry without code is keyed by its label in ``code``).
+    """
+
+    __tablename__ = "record_item"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('problem', 'history', 'procedure', 'allergy', 'treatment')", name="kind"
+        ),
+        CheckConstraint("source IN ('local', 'dmp', 'mssante')", name="source"),
+        UniqueConstraint("patient_id", "kind", "code_system", "code", name="uq_record_item"),
+        Index("ix_record_item_patient", "patient_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str] = mapped_column(String(120))
+    code_system: Mapped[str] = mapped_column(String(64))
+    label: Mapped[str] = mapped_column(String(300))
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # reaction of an allergy, dose / rhythm / route of a treatment (French, for reading)
+    detail: Mapped[str | None] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(10), default="local")
+    source_document_unique_id: Mapped[str | None] = mapped_column(String(128))
+    source_author: Mapped[str | None] = mapped_column(String(200))
+    source_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("document.id", ondelete="SET NULL")
+    )
+    recorded_by: Mapped[str | None] = mapped_column(String(40))  # idNat_PS / account id
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DmpEmergencyAccess(Base):
+    """A break-glass (or centre 15) access to a patient's DMP, declared by a professional
+    with its reason, valid until ``expires_at``.
+
+    The access mode is chosen by an explicit action with a mandatory reason; while it
+    lasts, every DMP call for this (professional, patient) is made in that mode and the
+    bar says so for its whole duration (``dmp-exigences.md`` EX_0.3-1050, EX_0.2-1050).
+    """
+
+    __tablename__ = "dmp_emergency_access"
+    __table_args__ = (
+        CheckConstraint("mode IN ('bris_de_glace', 'centre_15')", name="mode"),
+        Index("ix_dmp_emergency_access", "practitioner_id", "patient_id", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    practitioner_id: Mapped[int] = mapped_column(ForeignKey("practitioner.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id", ondelete="CASCADE"))
+    mode: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

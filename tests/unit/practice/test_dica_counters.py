@@ -120,12 +120,33 @@ def test_migration_0005_down_and_up(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         assert "dmp_visit" in inspect(engine).get_table_names()
+        head = current_revision(engine)
         config = alembic_config(engine)
         command.downgrade(config, "0004")
         assert current_revision(engine) == "0004"
         assert "dmp_visit" not in inspect(engine).get_table_names()
         upgrade(engine)
-        assert current_revision(engine) == "0005"
+        assert current_revision(engine) == head
         assert "dmp_visit" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()
+
+
+def test_migration_0006_down_and_up(db_url: str) -> None:
+    """The record lists, the break-glass accesses and the import columns come and go."""
+    engine = make_engine(db_url)
+    try:
+        head = current_revision(engine)
+        command.downgrade(alembic_config(engine), "0005")
+        tables = inspect(engine).get_table_names()
+        assert "record_item" not in tables and "dmp_emergency_access" not in tables
+        columns = {c["name"] for c in inspect(engine).get_columns("document")}
+        assert not {"source_author", "imported_by"} & columns
+        upgrade(engine)
+        assert current_revision(engine) == head
+        tables = inspect(engine).get_table_names()
+        assert "record_item" in tables and "dmp_emergency_access" in tables
+        columns = {c["name"] for c in inspect(engine).get_columns("document")}
+        assert {"source_author", "imported_by"} <= columns
     finally:
         engine.dispose()
