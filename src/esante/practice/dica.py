@@ -39,6 +39,7 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -51,7 +52,7 @@ from esante.practice import trace
 from esante.practice.access import AccessDeniedError, allowed
 from esante.practice.actors import Actor
 from esante.practice.consent import authorize_consultation, consultation_refusal
-from esante.practice.dmp_actor import actor_for
+from esante.practice.dmp_access import EMERGENCY_MODES, active_emergency, dmp_actor_of
 from esante.practice.dmp_counters import (
     Counters,
     DmpSnapshot,
@@ -63,8 +64,9 @@ from esante.practice.dmp_counters import (
 )
 from esante.practice.errors import AccessNoticeRequiredError, ConsentError
 from esante.store.base import utcnow
-from esante.store.models import Patient, Practitioner, Structure
+from esante.store.models import DmpEmergencyAccess, Patient
 from esante.store.repositories import PatientRepository
+from esante.trust import AccessMode
 
 if TYPE_CHECKING:
     from esante.practice.dmp_sender import DmpCredential
@@ -100,6 +102,7 @@ WEAK_AUTHENTICATION: Final = (
 )
 NOT_HABILITATED: Final = "vous n'êtes pas habilité à consulter le DMP de votre patient"
 
+PARIS: Final = ZoneInfo("Europe/Paris")
 _pool: Final = ThreadPoolExecutor(max_workers=8, thread_name_prefix="esante-dmp-bar")
 
 
@@ -132,6 +135,14 @@ class DicaStatus:
     counters: Counters | None
     computed_at: datetime
     from_cache: bool = False
+    access_mode: str = "normal"
+    emergency_until: datetime | None = None
+
+    @property
+    def emergency(self) -> bool:
+        """A break-glass / centre 15 access is running: the bar says so for its whole
+        duration (EX_0.2-1050, EX_0.3-1050)."""
+        return self.emergency_until is not None
 
     @property
     def conditions(self) -> tuple[Condition, Condition, Condition, Condition]:
@@ -168,8 +179,27 @@ def _identity(patient: Patient) -> tuple[Condition, Ins | None]:
         return Condition("I", False, IDENTITY_NOT_QUALIFIED, "qualifier_ins"), None
 
 
-def _local_consent(session: Session, actor: Actor, patient: Patient, now: datetime) -> Condition:
-    """C as far as the practice knows (notice, consent, opposition)."""
+def _local_consent(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    now: datetime,
+    emergency: DmpEmergencyAccess | None,
+) -> Condition:
+    """C as far as the practice knows (notice, consent, opposition; a running break-glass
+    access, which the notice still conditions)."""
+    if emergency is not None:
+        refusal = consultation_refusal(
+            session,
+            patient.id,
+            actor=actor,
+            mode=emergency.mode,
+            reason=emergency.reason,
+            now=now,
+        )
+        if refusal is None:
+            label = EMERGENCY_MODES[AccessMode(emergency.mode)]
+            return Condition("C", True, f"{label} jusqu'à {_paris(emergency.expires_at)}", None)
     refusal = consultation_refusal(session, patient.id, actor=actor, now=now)
     if refusal is None:
         return Condition("C", True)
@@ -188,13 +218,14 @@ def _local_consent(session: Session, actor: Actor, patient: Patient, now: dateti
     return Condition("C", False, NO_CONSENT, "recueillir_consentement")
 
 
-def _dmp_consent(status: DmpStatus, local: Condition) -> Condition:
-    """C completed by the DMP's view of the professional's authorisation (TD0.2)."""
+def _dmp_consent(status: DmpStatus, local: Condition, *, emergency: bool) -> Condition:
+    """C completed by the DMP's view of the professional's authorisation (TD0.2); in
+    break-glass no authorisation is needed, but a blocked professional stays blocked."""
     if local.ok is not True:
         return local
     if status.authorization == AuthorizationStatus.INTERDITE:
         return Condition("C", False, "le patient vous a interdit l'accès à son DMP", None)
-    if status.authorization != AuthorizationStatus.VALIDE:
+    if status.authorization != AuthorizationStatus.VALIDE and not emergency:
         return Condition(
             "C",
             False,
@@ -244,19 +275,26 @@ def dica_status(
     patient = PatientRepository(session).get(patient_id)
     a = _authentication(session, actor, patient)
     i, ins = _identity(patient)
-    c = (
-        _local_consent(session, actor, patient, at)
-        if actor.practitioner_id is not None and a.ok
-        else Condition("C", None, "non vérifié : authentification requise")
-    )
+    emergency = None
+    if actor.practitioner_id is not None and a.ok:
+        emergency = active_emergency(session, actor.practitioner_id, patient.id, now=at)
+        c = _local_consent(session, actor, patient, at, emergency)
+        if c.ok is not True:
+            emergency = None  # the notice still stands before a break-glass access
+    else:
+        c = Condition("C", None, "non vérifié : authentification requise")
+    mode = emergency.mode if emergency else "normal"
+    until = emergency.expires_at if emergency else None
     if not a.ok or ins is None:
-        return DicaStatus(patient.id, _UNKNOWN_D, i, c, a, None, at)
+        return DicaStatus(
+            patient.id, _UNKNOWN_D, i, c, a, None, at, access_mode=mode, emergency_until=until
+        )
     if dmp is None:
         d = Condition("D", False, f"{DMP_UNREACHABLE} : aucun DMP n'est configuré", None)
-        return DicaStatus(patient.id, d, i, c, a, None, at)
+        return DicaStatus(patient.id, d, i, c, a, None, at, access_mode=mode, emergency_until=until)
     cached = cache.get(patient.id, actor.actor_id)
     if cached is not None and (cached.documents is not None or c.ok is not True):
-        return _status(patient.id, cached, i, c, a, at, from_cache=True)
+        return _status(patient.id, cached, i, c, a, at, emergency, from_cache=True)
     snapshot = _ask_dmp(
         session,
         actor,
@@ -264,17 +302,18 @@ def dica_status(
         ins,
         dmp,
         consult=c.ok is True,
+        emergency=emergency,
         timeout=timeout,
         executor=_pool if executor is None else executor,
     )
     if snapshot is None:
         trace.record(session, actor, TRACE_ACTION, [patient], outcome="failure", detail="TD0.2")
         d = Condition("D", False, f"{DMP_UNREACHABLE} : réessayez dans un instant", "reessayer")
-        return DicaStatus(patient.id, d, i, c, a, None, at)
+        return DicaStatus(patient.id, d, i, c, a, None, at, access_mode=mode, emergency_until=until)
     calls = "TD0.2,TD3.1" if snapshot.documents is not None else "TD0.2"
     trace.record(session, actor, TRACE_ACTION, [patient], detail=calls)
     cache.put(patient.id, actor.actor_id, snapshot)
-    return _status(patient.id, snapshot, i, c, a, at)
+    return _status(patient.id, snapshot, i, c, a, at, emergency)
 
 
 def _status(
@@ -284,17 +323,29 @@ def _status(
     c: Condition,
     a: Condition,
     at: datetime,
+    emergency: DmpEmergencyAccess | None,
     *,
     from_cache: bool = False,
 ) -> DicaStatus:
     d = _dmp_presence(snapshot.status)
-    consent = _dmp_consent(snapshot.status, c) if d.ok else c
+    consent = _dmp_consent(snapshot.status, c, emergency=emergency is not None) if d.ok else c
     counters = None
     if d.ok and consent.ok and snapshot.documents is not None and snapshot.new is not None:
         counters = counters_of(
             snapshot.status, snapshot.documents, snapshot.new, snapshot.last_visit_at
         )
-    return DicaStatus(patient_id, d, i, consent, a, counters, at, from_cache)
+    return DicaStatus(
+        patient_id,
+        d,
+        i,
+        consent,
+        a,
+        counters,
+        at,
+        from_cache,
+        access_mode=emergency.mode if emergency else "normal",
+        emergency_until=emergency.expires_at if emergency else None,
+    )
 
 
 def _ask_dmp(
@@ -305,28 +356,27 @@ def _ask_dmp(
     dmp: DmpCredential,
     *,
     consult: bool,
+    emergency: DmpEmergencyAccess | None,
     timeout: float,
     executor: Executor,
 ) -> DmpSnapshot | None:
     """TD0.2, and TD3.1 (all active documents; those submitted since the last visit)
     when ``consult``, concurrently. None when TD0.2 fails or times out."""
-    practitioner = session.get_one(Practitioner, actor.practitioner_id)
-    structure = None if actor.structure_id is None else session.get(Structure, actor.structure_id)
-    dmp_actor = actor_for(
-        practitioner,
-        structure,
-        structure_id=dmp.structure_id,
-        structure_name=dmp.structure_name,
-        authentication_mode="directe",
-    )
+    dmp_actor = dmp_actor_of(session, actor, dmp)
     client = dmp.client
-    visited = last_visit(session, practitioner.id, patient.id)
+    visited = last_visit(session, dmp_actor_practitioner(actor), patient.id)
     status_call = executor.submit(client.test_existence, ins, actor=dmp_actor)
     all_call: Future[DocumentList] | None = None
     new_call: Future[DocumentList] | None = None
     if consult:
         try:
-            grant = authorize_consultation(session, patient.id, actor=actor)
+            grant = authorize_consultation(
+                session,
+                patient.id,
+                actor=actor,
+                mode=emergency.mode if emergency else "normal",
+                reason=emergency.reason if emergency else None,
+            )
         except ConsentError:
             grant = None
         if grant is not None:
@@ -351,6 +401,17 @@ def _ask_dmp(
         return DmpSnapshot(status, None, None, visited)
     new = len(found.documents) if newer is None else len(newer.documents)
     return DmpSnapshot(status, found.documents, new, visited)
+
+
+def dmp_actor_practitioner(actor: Actor) -> int:
+    """The practitioner row of an actor allowed to consult (checked by A before)."""
+    if actor.practitioner_id is None:  # pragma: no cover - A refuses such an actor first
+        raise ValueError("actor without practitioner")
+    return actor.practitioner_id
+
+
+def _paris(value: datetime) -> str:
+    return value.astimezone(PARIS).strftime("%d/%m/%Y à %H:%M")
 
 
 def _answer(call: Future[_T] | None) -> _T | None:

@@ -21,9 +21,12 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from esante import audit
-from esante.practice.actors import professional_actor
+from esante.errors import EsanteError
+from esante.identity import Ins, check_ins
+from esante.practice import trace
+from esante.practice.actors import Actor, professional_actor
 from esante.practice.consent import ConsultationAccess, authorize_consultation
-from esante.practice.errors import PracticeValidationError
+from esante.practice.errors import ConsultationRefusedError, PracticeValidationError
 from esante.practice.notice import actor_name, structure_id
 from esante.store.errors import NotFoundError
 from esante.store.models import Patient, Practitioner
@@ -31,7 +34,11 @@ from esante.store.repositories import PatientRepository, PractitionerRepository
 
 __all__ = [
     "CONSULTATION_ACTIONS",
+    "IDENTITY_NOT_QUALIFIED",
+    "refuse_consultation",
+    "require_qualified_ins",
     "Consultation",
+    "consultation_event",
     "open_consultation",
     "record_consultation",
 ]
@@ -39,8 +46,51 @@ __all__ = [
 CONSULTATION_ACTIONS: Final = {
     "TD3.1": "Recherche de documents dans le DMP",
     "TD3.2": "Consultation d'un document du DMP",
+    "import": "Import d'un document du DMP dans le dossier",
 }
 """The DMP consultations traced here (trace action → French label)."""
+IDENTITY_NOT_QUALIFIED: Final = (
+    "L'identité de votre patient n'est pas qualifiée : qualifiez son INS avant de consulter "
+    "son DMP."
+)
+
+
+def refuse_consultation(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    message: str,
+    *,
+    condition: str,
+    action: str | None,
+    detail: str,
+) -> ConsultationRefusedError:
+    """Trace (and commit) the refusal of a DMP read for a DICA condition; the error to
+    raise names the condition and the action that fixes it."""
+    trace.record(
+        session, actor, "dmp:consult", [patient], outcome="refused", detail=f"{condition}: {detail}"
+    )
+    session.commit()
+    return ConsultationRefusedError(message, condition=condition, action=action, detail=detail)
+
+
+def require_qualified_ins(session: Session, actor: Actor, patient: Patient) -> Ins:
+    """The patient's INS when qualified (DICA "I"): an unqualified INS is never sent to
+    the DMP. Refused: traced, committed, :class:`ConsultationRefusedError`."""
+    if patient.identity_status == "QUAL" and patient.ins_matricule and patient.ins_oid:
+        try:
+            return check_ins(patient.ins_matricule, patient.ins_oid)
+        except EsanteError:
+            pass
+    raise refuse_consultation(
+        session,
+        actor,
+        patient,
+        IDENTITY_NOT_QUALIFIED,
+        condition="I",
+        action="qualifier_ins",
+        detail=f"identity status {patient.identity_status}",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +155,7 @@ def open_consultation(
     practitioner = _practitioner(session, professional)
     patient = _patient(session, ins, ins_oid)
     actor = replace(professional_actor(session, practitioner.id_nat_ps, None), origin=origin)
+    require_qualified_ins(session, actor, patient)
     access = authorize_consultation(
         session,
         patient.id,
@@ -115,6 +166,44 @@ def open_consultation(
     )
     session.commit()
     return Consultation(patient, practitioner, access, origin)
+
+
+def consultation_event(
+    consultation: Consultation,
+    *,
+    action: str,
+    outcome: str,
+    document_unique_id: str | None = None,
+    detail: str | None = None,
+) -> audit.AuditEvent:
+    """The trace event of a DMP call made under ``consultation`` (to append in the
+    caller's transaction, e.g. with the document it imported)."""
+    if action not in CONSULTATION_ACTIONS:
+        raise PracticeValidationError(
+            "Consultation du DMP inconnue.", detail=f"action {action!r}", field="action"
+        )
+    patient, practitioner = consultation.patient, consultation.practitioner
+    ins = (
+        f"{patient.ins_matricule}^^^&{patient.ins_oid}&ISO"
+        if patient.ins_matricule and patient.ins_oid
+        else patient.ins_matricule
+    )
+    note = f"ipp={patient.local_id}" + (f"; {detail}" if detail else "")
+    return audit.AuditEvent(
+        channel="dmp",
+        action=action,
+        outcome=outcome,
+        actor_id=practitioner.id_nat_ps,
+        actor_name=actor_name(practitioner),
+        actor_role=practitioner.profession_code,  # the actor's role (professional_actor)
+        structure_id=structure_id(practitioner),
+        patient_ins=ins,
+        document_unique_id=document_unique_id,
+        access_mode=consultation.access.mode.value,
+        reason=consultation.access.reason,
+        detail=note,
+        origin=consultation.origin,
+    )
 
 
 def record_consultation(
@@ -128,32 +217,13 @@ def record_consultation(
 ) -> audit.AuditEntry:
     """Trace the DMP call made under ``consultation`` (committed at once, whatever the
     outcome: a failed consultation is traced too)."""
-    if action not in CONSULTATION_ACTIONS:
-        raise PracticeValidationError(
-            "Consultation du DMP inconnue.", detail=f"action {action!r}", field="action"
-        )
-    patient, practitioner = consultation.patient, consultation.practitioner
-    ins = (
-        f"{patient.ins_matricule}^^^&{patient.ins_oid}&ISO"
-        if patient.ins_matricule and patient.ins_oid
-        else patient.ins_matricule
-    )
-    note = f"ipp={patient.local_id}" + (f"; {detail}" if detail else "")
     return audit.append_committed(
         sessions,
-        audit.AuditEvent(
-            channel="dmp",
+        consultation_event(
+            consultation,
             action=action,
             outcome=outcome,
-            actor_id=practitioner.id_nat_ps,
-            actor_name=actor_name(practitioner),
-            actor_role=practitioner.profession_code,  # the actor's role (professional_actor)
-            structure_id=structure_id(practitioner),
-            patient_ins=ins,
             document_unique_id=document_unique_id,
-            access_mode=consultation.access.mode.value,
-            reason=consultation.access.reason,
-            detail=note,
-            origin=consultation.origin,
+            detail=detail,
         ),
     )

@@ -56,3 +56,25 @@ class AccessNoticeRequiredError(ConsentError):
     The console answers by showing the notice (``NOTICE_TEXT`` and its "J'ai compris"
     button) and retries once it is acknowledged.
     """
+
+
+class ConsultationRefusedError(PracticeError):
+    """A DMP read was refused before anything was sent: a DICA condition is not met.
+
+    ``condition`` is the DICA letter at fault (``D``, ``I``, ``C`` or ``A``) and
+    ``action`` the stable code of what fixes it (``qualifier_ins``, ``reconnecter_cps``…),
+    the same as the bar shows (:mod:`esante.practice.dica`).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        condition: str,
+        action: str | None = None,
+        detail: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message, detail=detail, field=field)
+        self.condition = condition
+        self.action = action

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -59,7 +58,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from esante import audit
 from esante.cda import CdaReadError
-from esante.cda import vocabulary as v
 from esante.cda.read import ReceivedDocument, read_document
 from esante.identity import TraitsError, ins_name
 from esante.mss import (
@@ -84,6 +82,7 @@ from esante.mss.mdn import ERROR_LABELS
 from esante.outbox import record_acknowledgement
 from esante.practice.errors import PracticeError
 from esante.practice.mss_sender import record_delivery_status
+from esante.practice.received import received_row
 from esante.store import Document, Patient, Practitioner, Structure, utcnow
 
 __all__ = [
@@ -510,19 +509,6 @@ def _find_patient(session: Session, cda: ReceivedDocument) -> Patient | _Refusal
     return patient
 
 
-def _author_id(session: Session, cda: ReceivedDocument) -> int | None:
-    """The local practitioner who wrote the document, when the author's RPPS is one."""
-    for author in cda.authors:
-        ident = author.professional.id
-        if ident.root != v.OID_ID_NAT_PS or not ident.extension:
-            continue
-        rpps = ident.extension[1:] if len(ident.extension) == 12 else ident.extension
-        found = session.scalar(select(Practitioner.id).where(Practitioner.rpps == rpps))
-        if found is not None:
-            return found
-    return None
-
-
 def _owner(session: Session, address: str) -> _Owner:
     wanted = address.strip().lower()
     practitioner = session.scalar(
@@ -923,41 +909,17 @@ class _Inbox:
     def _document(
         self, session: Session, item: _Parsed, patient: Patient, provenance: str, date: datetime
     ) -> Document:
-        cda, content = item.cda, item.document.data
-        replaces_id = None
-        if cda.replaces is not None:
-            replaces_id = session.scalar(
-                select(Document.id).where(Document.unique_id == str(cda.replaces))
-            )
-        service = cda.service_event
-        effective = cda.effective_time or date
-        return Document(
-            patient_id=patient.id,
-            author_id=_author_id(session, cda),
-            unique_id=str(cda.document_id),
-            set_id=str(cda.set_id or cda.document_id),
-            version_number=cda.version or 1,
-            replaces_id=replaces_id,
-            type_code=cda.type_code.code,
-            type_code_system=cda.type_code.code_system,
-            class_code=item.document.entry.class_code.code
-            if item.document.entry.class_code
-            else None,
-            format_code=cda.format_code,
-            level="N1" if cda.level == "N1" else "N3",
-            title=(cda.title or cda.type_label)[:300],
-            confidentiality_code=cda.confidentiality.code if cda.confidentiality else "N",
-            effective_time=effective,
-            service_start=getattr(service, "start", None),
-            service_stop=getattr(service, "stop", None),
-            mime_type="text/xml",
-            content=content,
-            content_sha256=hashlib.sha256(content).hexdigest(),
-            size=len(content),
+        entry_class = item.document.entry.class_code
+        return received_row(
+            session,
+            item.cda,
+            item.document.data,
+            patient,
             provenance="mssante",
-            provenance_detail=provenance[:300],
-            received_at=self.now,
-            created_at=self.now,
+            detail=provenance,
+            at=self.now,
+            class_code=entry_class.code if entry_class else None,
+            dated=date,
         )
 
     # ------------------------------------------------------------------ refusals, answers

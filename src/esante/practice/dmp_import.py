@@ -1,0 +1,272 @@
+"""Importing documents of a patient's DMP into the local record, with their provenance
+(issue 13 item 4; mission page "Consultation du DMP", SC.CDA/INT.04-18).
+
+The professional selects documents in the list (several at once) and imports them:
+
+* the read is checked like every DMP read
+  (:func:`esante.practice.dmp_reading.require_consultation`) — once for the selection;
+* each document is fetched (TD3.1b for its repository, TD3.2 for its content), read
+  through the hardened parser, checked to be this patient's (its INS), and stored in
+  **one transaction per document** with its provenance (source ``dmp``, entryUUID,
+  author, dates, who imported it and when: :func:`esante.practice.received.received_row`)
+  — a failure loses nothing already imported and leaves nothing half-imported;
+* **deduplicated**: a document the record already holds (imported before, received by
+  MSSanté, or produced here and sent — the same uniqueId) is not imported again, and
+  the answer says where it came from;
+* a **VSM N3** also feeds the record's structured lists (problems, history, allergies,
+  treatments) with its provenance (:func:`esante.practice.record_lists.file_vsm`);
+* each import is traced in its document's transaction (channel ``dmp``, action
+  ``import``, the document's uniqueId, access mode and reason), a failure in a
+  transaction of its own.
+
+Never a download of every search result (``dmp-exigences.md`` EX_3.2-1010): only the
+uniqueIds the professional chose, at most :data:`MAX_DOCUMENTS` per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from esante import audit
+from esante.cda import CdaReadError
+from esante.cda.read import ReceivedDocument, read_document, read_vsm
+from esante.dmp import DmpError
+from esante.errors import EsanteError
+from esante.practice.actors import Actor
+from esante.practice.dmp_consultation import consultation_event
+from esante.practice.dmp_counters import invalidate
+from esante.practice.dmp_reading import DmpRead, require_consultation
+from esante.practice.dmp_sender import DmpCredential
+from esante.practice.errors import PracticeValidationError
+from esante.practice.received import received_row
+from esante.practice.record_lists import FiledItems, file_vsm
+from esante.store.base import utcnow
+from esante.store.models import Document
+
+__all__ = [
+    "MAX_DOCUMENTS",
+    "ImportOutcome",
+    "ImportReport",
+    "import_documents",
+    "provenance_of",
+]
+
+MAX_DOCUMENTS: Final = 50
+"""Documents per import request: a selection, never the whole DMP (EX_3.2-1010)."""
+TRACE_ACTION: Final = "import"
+IMPORTED: Final = "importe"
+ALREADY: Final = "deja_present"
+FAILED: Final = "echec"
+PROVENANCE_LABELS: Final = {
+    "produced": "produit dans ce cabinet",
+    "dmp": "importé du DMP",
+    "mssante": "reçu par MSSanté",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What became of one selected document: ``status`` :data:`IMPORTED`,
+    :data:`ALREADY` or :data:`FAILED`, a French message, the local document."""
+
+    unique_id: str
+    status: str
+    message: str
+    document_id: int | None = None
+    title: str | None = None
+    items: FiledItems | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """The outcome of each selected document, in the order given."""
+
+    patient_id: int
+    outcomes: tuple[ImportOutcome, ...]
+
+    def count(self, status: str) -> int:
+        """How many documents ended with ``status``."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def provenance_of(document: Document) -> str:
+    """Where a document of the record came from, in French, for every screen that shows
+    it: "importé du DMP le 06/12/2026 à 10:42 par 810000000042 (auteur : Dr …)"."""
+    from esante.practice.dmp_reading import paris
+
+    base = PROVENANCE_LABELS.get(document.provenance, document.provenance)
+    if document.provenance == "produced":
+        return base
+    parts = [base]
+    when = paris(document.received_at)
+    if when:
+        parts.append(f"le {when}")
+    if document.imported_by:
+        parts.append(f"par {document.imported_by}")
+    text = " ".join(parts)
+    if document.source_author:
+        text += f" (auteur : {document.source_author})"
+    return text
+
+
+def _clean(unique_ids: Sequence[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(u.strip() for u in unique_ids if u and u.strip()))
+    if not cleaned:
+        raise PracticeValidationError(
+            "Sélectionnez au moins un document à importer.",
+            detail="no uniqueId",
+            field="unique_ids",
+        )
+    if len(cleaned) > MAX_DOCUMENTS or any(len(u) > 128 for u in cleaned):
+        raise PracticeValidationError(
+            f"Importez au plus {MAX_DOCUMENTS} documents à la fois.",
+            detail=f"{len(cleaned)} uniqueIds (max {MAX_DOCUMENTS}, 128 characters each)",
+            field="unique_ids",
+        )
+    return cleaned
+
+
+def _already(document: Document) -> ImportOutcome:
+    return ImportOutcome(
+        document.unique_id,
+        ALREADY,
+        f"Déjà dans le dossier ({provenance_of(document)}).",
+        document.id,
+        document.title,
+    )
+
+
+def _belongs(cda: ReceivedDocument, read: DmpRead) -> bool:
+    patient = cda.patient
+    return patient.ins_matricule == read.ins.matricule and (patient.ins_oid in (None, read.ins.oid))
+
+
+def import_documents(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    unique_ids: Sequence[str],
+    *,
+    dmp: DmpCredential,
+    sessions: Callable[[], Session] | None = None,
+    now: datetime | None = None,
+) -> ImportReport:
+    """Import the selected documents of the patient's DMP (see the module). Commits
+    ``session`` once per document. Raises only the refusals of the check before reading
+    (then nothing is imported); each document's failure is in its outcome."""
+    del sessions  # failures are traced in ``session`` after its rollback
+    cleaned = _clean(unique_ids)
+    at = now or utcnow()
+    read = require_consultation(session, actor, patient_id, dmp=dmp, now=at)
+    session.commit()
+    outcomes = [_import_one(session, actor, read, dmp, uid, at) for uid in cleaned]
+    invalidate(read.patient.id)
+    return ImportReport(read.patient.id, tuple(outcomes))
+
+
+def _import_one(
+    session: Session, actor: Actor, read: DmpRead, dmp: DmpCredential, uid: str, at: datetime
+) -> ImportOutcome:
+    existing = session.scalar(select(Document).where(Document.unique_id == uid))
+    if existing is not None:
+        return _already(existing)
+    access = read.access.access()
+    try:
+        entry = dmp.client.get_by_unique_id(read.ins, uid, actor=read.dmp_actor, access=access)
+        if entry is None or not entry.repository_unique_id:
+            return _failed(session, read, uid, "Ce document n'est pas dans le DMP du patient.")
+        retrieved = dmp.client.retrieve(
+            read.ins, uid, entry.repository_unique_id, actor=read.dmp_actor, access=access
+        )
+        cda = read_document(retrieved.data)
+    except CdaReadError as exc:
+        return _failed(session, read, uid, f"Document illisible : {exc.message}", exc)
+    except (DmpError, EsanteError, OSError) as exc:
+        message = getattr(exc, "message", None) or "le DMP n'a pas répondu"
+        return _failed(session, read, uid, f"Import impossible : {message}", exc)
+    if str(cda.document_id) != uid or not _belongs(cda, read):
+        return _failed(
+            session,
+            read,
+            uid,
+            "Le document reçu ne correspond pas à celui demandé ou à ce patient : non importé.",
+        )
+    document = received_row(
+        session,
+        cda,
+        retrieved.data,
+        read.patient,
+        provenance="dmp",
+        detail=f"DMP {entry.entry_uuid}",
+        at=at,
+        class_code=entry.class_code.code if entry.class_code else None,
+        imported_by=actor.actor_id,
+    )
+    try:
+        session.add(document)
+        session.flush()
+        items = None
+        if cda.level == "N3" and any(t.root == VSM_TEMPLATE for t in cda.template_ids):
+            items = file_vsm(
+                session,
+                read.patient.id,
+                read_vsm(cda),
+                source="dmp",
+                document_id=document.id,
+                recorded_by=actor.actor_id,
+                now=at,
+            )
+        audit.append(
+            session,
+            consultation_event(
+                read.consultation,
+                action=TRACE_ACTION,
+                outcome="success",
+                document_unique_id=uid,
+                detail=f"document={document.id}",
+            ),
+        )
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # imported meanwhile by someone else
+        existing = session.scalar(select(Document).where(Document.unique_id == uid))
+        if existing is not None:
+            return _already(existing)
+        raise
+    return ImportOutcome(
+        uid, IMPORTED, "Importé dans le dossier.", document.id, document.title, items
+    )
+
+
+VSM_TEMPLATE: Final = "1.2.250.1.213.1.1.1.13"
+"""templateId of the volet de synthèse médicale (its structured lists are filed)."""
+
+
+def _failed(
+    session: Session,
+    read: DmpRead,
+    uid: str,
+    message: str,
+    exc: BaseException | None = None,
+) -> ImportOutcome:
+    session.rollback()
+    detail = None if exc is None else (getattr(exc, "code", None) or type(exc).__name__)
+    audit.append(
+        session,
+        consultation_event(
+            read.consultation,
+            action=TRACE_ACTION,
+            outcome="failure",
+            document_unique_id=uid,
+            detail=detail,
+        ),
+    )
+    session.commit()
+    return ImportOutcome(uid, FAILED, message)

@@ -1,0 +1,101 @@
+"""A received CDA document as a row of the local record, with its provenance.
+
+One model for every way a document enters the record from outside (issue 13 item 4):
+imported from the DMP (:mod:`esante.practice.dmp_import`) or received by MSSanté
+(:mod:`esante.practice.inbox`). The row keeps the document as received (bytes and
+hash), its CDA header fields, and where it came from: ``provenance`` (``dmp`` /
+``mssante``), ``provenance_detail`` (the DMP entryUUID, the Message-ID and sender),
+``received_at``, the author as the source names them (``source_author``) and who
+imported it (``imported_by``) — so that the provenance can be shown wherever the
+document appears (SC.CDA/INT.08, INT.17).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from esante.cda import vocabulary as v
+from esante.cda.read import ReceivedDocument
+from esante.store.models import Document, Patient, Practitioner
+
+__all__ = ["author_name", "local_author_id", "received_row"]
+
+
+def local_author_id(session: Session, cda: ReceivedDocument) -> int | None:
+    """The local practitioner who wrote the document, when the author's RPPS is one."""
+    for author in cda.authors:
+        ident = author.professional.id
+        if ident.root != v.OID_ID_NAT_PS or not ident.extension:
+            continue
+        rpps = ident.extension[1:] if len(ident.extension) == 12 else ident.extension
+        found = session.scalar(select(Practitioner.id).where(Practitioner.rpps == rpps))
+        if found is not None:
+            return found
+    return None
+
+
+def author_name(cda: ReceivedDocument) -> str | None:
+    """The first author's name as the document prints it ("Dr Sophie LEFÈVRE"), if any."""
+    if not cda.authors:
+        return None
+    name = cda.authors[0].professional.name
+    if name is None:
+        return None
+    return name.display[:200] or None
+
+
+def received_row(
+    session: Session,
+    cda: ReceivedDocument,
+    content: bytes,
+    patient: Patient,
+    *,
+    provenance: str,
+    detail: str,
+    at: datetime,
+    class_code: str | None,
+    imported_by: str | None = None,
+    dated: datetime | None = None,
+) -> Document:
+    """The :class:`Document` row of a received CDA (not added to the session).
+
+    ``at`` is when it entered the record; ``dated`` the date to use when the CDA has no
+    ``effectiveTime`` (the message's date; ``at`` by default)."""
+    replaces_id = None
+    if cda.replaces is not None:
+        replaces_id = session.scalar(
+            select(Document.id).where(Document.unique_id == str(cda.replaces))
+        )
+    service = cda.service_event
+    return Document(
+        patient_id=patient.id,
+        author_id=local_author_id(session, cda),
+        unique_id=str(cda.document_id),
+        set_id=str(cda.set_id or cda.document_id),
+        version_number=cda.version or 1,
+        replaces_id=replaces_id,
+        type_code=cda.type_code.code,
+        type_code_system=cda.type_code.code_system,
+        class_code=class_code,
+        format_code=cda.format_code,
+        level="N1" if cda.level == "N1" else "N3",
+        title=(cda.title or cda.type_label)[:300],
+        confidentiality_code=cda.confidentiality.code if cda.confidentiality else "N",
+        effective_time=cda.effective_time or dated or at,
+        service_start=getattr(service, "start", None),
+        service_stop=getattr(service, "stop", None),
+        mime_type="text/xml",
+        content=content,
+        content_sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        provenance=provenance,
+        provenance_detail=detail[:300],
+        received_at=at,
+        created_at=at,
+        source_author=author_name(cda),
+        imported_by=imported_by,
+    )
