@@ -45,7 +45,7 @@ from esante.practice.dmp_counters import invalidate
 from esante.practice.dmp_reading import DmpRead, require_consultation
 from esante.practice.dmp_sender import DmpCredential
 from esante.practice.errors import PracticeValidationError
-from esante.practice.received import received_row
+from esante.practice.received import provenance_of, received_row
 from esante.practice.record_lists import FiledItems, file_vsm
 from esante.store.base import utcnow
 from esante.store.models import Document
@@ -64,11 +64,6 @@ TRACE_ACTION: Final = "import"
 IMPORTED: Final = "importe"
 ALREADY: Final = "deja_present"
 FAILED: Final = "echec"
-PROVENANCE_LABELS: Final = {
-    "produced": "produit dans ce cabinet",
-    "dmp": "importé du DMP",
-    "mssante": "reçu par MSSanté",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,26 +89,6 @@ class ImportReport:
     def count(self, status: str) -> int:
         """How many documents ended with ``status``."""
         return sum(1 for o in self.outcomes if o.status == status)
-
-
-def provenance_of(document: Document) -> str:
-    """Where a document of the record came from, in French, for every screen that shows
-    it: "importé du DMP le 06/12/2026 à 10:42 par 810000000042 (auteur : Dr …)"."""
-    from esante.practice.dmp_reading import paris
-
-    base = PROVENANCE_LABELS.get(document.provenance, document.provenance)
-    if document.provenance == "produced":
-        return base
-    parts = [base]
-    when = paris(document.received_at)
-    if when:
-        parts.append(f"le {when}")
-    if document.imported_by:
-        parts.append(f"par {document.imported_by}")
-    text = " ".join(parts)
-    if document.source_author:
-        text += f" (auteur : {document.source_author})"
-    return text
 
 
 def _clean(unique_ids: Sequence[str]) -> list[str]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Final
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +24,14 @@ from esante.cda import vocabulary as v
 from esante.cda.read import ReceivedDocument
 from esante.store.models import Document, Patient, Practitioner
 
-__all__ = ["author_name", "local_author_id", "received_row"]
+__all__ = ["PROVENANCE_LABELS", "author_name", "local_author_id", "provenance_of", "received_row"]
+
+PARIS: Final = ZoneInfo("Europe/Paris")
+PROVENANCE_LABELS: Final = {
+    "produced": "produit dans ce cabinet",
+    "dmp": "importé du DMP",
+    "mssante": "reçu par MSSanté",
+}
 
 
 def local_author_id(session: Session, cda: ReceivedDocument) -> int | None:
@@ -99,3 +108,21 @@ def received_row(
         source_author=author_name(cda),
         imported_by=imported_by,
     )
+
+
+def provenance_of(document: Document) -> str:
+    """Where a document of the record came from, in French, for every screen that shows
+    it: "importé du DMP le 06/12/2026 à 10:42 par 810000000042 (auteur : Dr …)"
+    (SC.CDA/INT.08: origin DMP / MSSanté shown)."""
+    base = PROVENANCE_LABELS.get(document.provenance, document.provenance)
+    if document.provenance == "produced":
+        return base
+    parts = [base]
+    if document.received_at is not None:
+        parts.append(document.received_at.astimezone(PARIS).strftime("le %d/%m/%Y à %H:%M"))
+    if document.imported_by:
+        parts.append(f"par {document.imported_by}")
+    text = " ".join(parts)
+    if document.source_author:
+        text += f" (auteur : {document.source_author})"
+    return text

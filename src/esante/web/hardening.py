@@ -16,7 +16,9 @@ One pure ASGI middleware, so that every answer — errors included — goes thro
   ``Origin: null`` on same-site form posts, which the Origin check refuses) on every
   answer; no ``form-action`` (Chromium applies it to the redirect of sign-out to PSC).
   A received document's content
-  (``/api/documents/{id}/content``) is served with ``Content-Security-Policy: sandbox``
+  (``/api/documents/{id}/content``), and a DMP document's preview
+  (``/api/patients/{id}/dmp/documents/{uid}/html`` and ``/pdf``), are served with
+  ``Content-Security-Policy: sandbox``
   (no script runs) and, for XML, ``Content-Disposition: attachment``.
 """
 
@@ -40,7 +42,9 @@ CSP = (
 )
 DOCUMENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_DOCUMENT_CONTENT = re.compile(r"^/api/documents/[^/]+/content/?$")
+_DOCUMENT_CONTENT = re.compile(
+    r"^/api/(documents/[^/]+/content|patients/[^/]+/dmp/documents/[^/]+/(html|pdf))/?$"
+)
 
 
 def _host_name(value: str) -> str:

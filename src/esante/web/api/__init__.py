@@ -8,7 +8,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from esante.web.api import docs
-from esante.web.api.routes import dmp_bar, health, patients, practitioners, structures
+from esante.web.api.routes import (
+    dmp_bar,
+    dmp_documents,
+    health,
+    patients,
+    practitioners,
+    structures,
+)
 
 
 def api_router(dependencies: Sequence[Any] = ()) -> APIRouter:
@@ -19,6 +26,7 @@ def api_router(dependencies: Sequence[Any] = ()) -> APIRouter:
     guarded = list(dependencies)
     router.include_router(patients.router, dependencies=guarded)
     router.include_router(dmp_bar.router, dependencies=guarded)
+    router.include_router(dmp_documents.router, dependencies=guarded)
     router.include_router(practitioners.router, dependencies=guarded)
     router.include_router(structures.router, dependencies=guarded)
     router.include_router(docs.router, dependencies=guarded)

@@ -35,6 +35,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from esante.cda.errors import CdaError
 from esante.demo import DemoError
+from esante.dmp.errors import (
+    DmpCommunicationError,
+    DmpRejectedError,
+    DmpRequestError,
+    DmpUnavailableError,
+)
 from esante.errors import ConfigError, EsanteError
 from esante.identity.errors import IdentityError
 from esante.outbox.errors import OrderStateError, OutboxError
@@ -44,6 +50,7 @@ from esante.practice.errors import (
     AccessNoticeRequiredError,
     ConsentError,
     ConsentRefusedError,
+    ConsultationRefusedError,
     PracticeValidationError,
 )
 from esante.safexml import XmlError
@@ -73,6 +80,11 @@ STATUS_BY_ERROR: dict[type[EsanteError], int] = {
     OrderStateError: 409,
     OutboxError: 409,
     ConsentError: 403,
+    ConsultationRefusedError: 403,
+    DmpRejectedError: 403,
+    DmpUnavailableError: 503,
+    DmpCommunicationError: 503,
+    DmpRequestError: 422,
     AuthenticationError: 401,
     AccessDeniedError: 403,
     PracticeValidationError: 422,
@@ -90,6 +102,10 @@ STATUS_BY_ERROR: dict[type[EsanteError], int] = {
 CODE_BY_ERROR: dict[type[EsanteError], str] = {
     AccessNoticeRequiredError: "access_notice_required",
     ConsentRefusedError: "consent_refused",
+    ConsultationRefusedError: "consultation_refused",
+    DmpRejectedError: "dmp_refused",
+    DmpUnavailableError: "dmp_unavailable",
+    DmpCommunicationError: "dmp_unavailable",
 }
 """Stable machine-readable codes, added to the error body as ``code`` (first match of the
 exception's class hierarchy; no code for the other errors)."""
@@ -197,8 +213,13 @@ async def _esante_error(_request: Request, exc: Exception) -> JSONResponse:
             status,
             current_request_id(),
         )
+    body = error_body(exc.message, field=exc.field, detail=exc.detail, code=code_for(exc))
+    if isinstance(exc, ConsultationRefusedError):
+        # the DICA letter at fault and the action that fixes it, as the bar gives them
+        body["condition"] = exc.condition
+        body["action"] = exc.action
     return JSONResponse(
-        error_body(exc.message, field=exc.field, detail=exc.detail, code=code_for(exc)),
+        body,
         status_code=status,
         headers={"WWW-Authenticate": "Bearer"} if status == 401 else None,
     )

@@ -98,7 +98,7 @@ def bar_public(status: DicaStatus) -> DmpBarPublic:
 
 
 @contextmanager
-def _dmp(settings: Settings) -> Iterator[DmpCredential | None]:
+def dmp_credential(settings: Settings) -> Iterator[DmpCredential | None]:
     """The DMP client of the configured services, or None when none resolves (then D
     is KO: the bar never fails for the DMP's sake)."""
     from esante.services import build_dmp_client
@@ -142,7 +142,7 @@ BAR_RESPONSES: dict[int | str, dict[str, Any]] = {**NOT_FOUND}
 def get_dmp_bar(
     patient_id: RecordId, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> DmpBarPublic:
-    with _dmp(settings) as dmp:
+    with dmp_credential(settings) as dmp:
         status = dica_status(session, actor, patient_id, dmp=dmp)
     session.commit()
     return bar_public(status)

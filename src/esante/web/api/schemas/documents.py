@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from esante.practice.documents import DmpDelivery, ValidatedDocument
+from esante.practice.received import provenance_of
 from esante.store import Document, SendOrder
 from esante.web.api.schemas.common import InputModel, RecordId
 from esante.web.api.schemas.outbox import OrderPublic
@@ -63,6 +64,9 @@ class DocumentPublic(BaseModel):
     size: int = Field(description="Taille en octets")
     content_sha256: str
     provenance: str = Field(description="produced, dmp ou mssante")
+    provenance_libelle: str = Field(
+        description="D'où vient le document : « importé du DMP le … par … (auteur : …) »"
+    )
     created_at: datetime
     dmp: DmpDeliveryPublic = Field(description="Envoi au DMP / Mon espace santé")
 
@@ -87,6 +91,7 @@ class DocumentPublic(BaseModel):
             size=document.size,
             content_sha256=document.content_sha256,
             provenance=document.provenance,
+            provenance_libelle=provenance_of(document),
             created_at=document.created_at,
             dmp=DmpDeliveryPublic.of(delivery),
         )
