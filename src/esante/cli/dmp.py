@@ -826,6 +826,11 @@ def bar_cmd(
         print_json(bar_public(status).model_dump(mode="json"))
         return
     console = _console()
+    if status.emergency_until is not None:
+        console.print(
+            f"ACCÈS EN URGENCE ({status.access_mode}) jusqu'au {_paris(status.emergency_until)}",
+            markup=False,
+        )
     for condition in status.conditions:
         mark = {True: "✓", False: "✗", None: "?"}[condition.ok]
         line = f"{mark} {condition.letter} — {condition.name}"

@@ -62,6 +62,10 @@ class DmpBarPublic(BaseModel):
         description="Absent quand le DMP n'a pas pu être consulté"
     )
     calcule_le: datetime
+    mode_acces: str = Field(description="normal, bris_de_glace ou centre_15")
+    acces_urgence_jusqu_au: datetime | None = Field(
+        description="Fin de l'accès en urgence en cours (affiché pendant toute sa durée)"
+    )
 
 
 def _condition(condition: Condition) -> ConditionPublic:
@@ -94,6 +98,8 @@ def bar_public(status: DicaStatus) -> DmpBarPublic:
             derniere_visite=counters.last_visit_at,
         ),
         calcule_le=status.computed_at,
+        mode_acces=status.access_mode,
+        acces_urgence_jusqu_au=status.emergency_until,
     )
 
 
