@@ -45,7 +45,7 @@ from esante.practice.dmp_counters import invalidate
 from esante.practice.dmp_reading import DmpRead, require_consultation
 from esante.practice.dmp_sender import DmpCredential
 from esante.practice.errors import PracticeValidationError
-from esante.practice.received import provenance_of, received_row
+from esante.practice.received import is_structured_vsm, provenance_of, received_row
 from esante.practice.record_lists import FiledItems, file_vsm
 from esante.store.base import utcnow
 from esante.store.models import Document
@@ -188,7 +188,7 @@ def _import_one(
         session.add(document)
         session.flush()
         items = None
-        if cda.level == "N3" and any(t.root == VSM_TEMPLATE for t in cda.template_ids):
+        if is_structured_vsm(cda):
             items = file_vsm(
                 session,
                 read.patient.id,
@@ -218,10 +218,6 @@ def _import_one(
     return ImportOutcome(
         uid, IMPORTED, "Importé dans le dossier.", document.id, document.title, items
     )
-
-
-VSM_TEMPLATE: Final = "1.2.250.1.213.1.1.1.13"
-"""templateId of the volet de synthèse médicale (its structured lists are filed)."""
 
 
 def _failed(

@@ -58,7 +58,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from esante import audit
 from esante.cda import CdaReadError
-from esante.cda.read import ReceivedDocument, read_document
+from esante.cda.read import ReceivedDocument, read_document, read_vsm
 from esante.identity import TraitsError, ins_name
 from esante.mss import (
     DispositionType,
@@ -82,7 +82,8 @@ from esante.mss.mdn import ERROR_LABELS
 from esante.outbox import record_acknowledgement
 from esante.practice.errors import PracticeError
 from esante.practice.mss_sender import record_delivery_status
-from esante.practice.received import received_row
+from esante.practice.received import is_structured_vsm, received_row
+from esante.practice.record_lists import file_vsm
 from esante.store import Document, Patient, Practitioner, Structure, utcnow
 
 __all__ = [
@@ -854,6 +855,17 @@ class _Inbox:
                     raise _PostponedError(
                         "Import concurrent du même message : il sera repris au prochain relevé."
                     ) from exc
+                if is_structured_vsm(item.cda):
+                    # the same model as a DMP import: its lists feed the record
+                    file_vsm(
+                        session,
+                        patient.id,
+                        read_vsm(item.cda),
+                        source="mssante",
+                        document_id=document.id,
+                        recorded_by=None,
+                        now=self.now,
+                    )
                 audit.append(
                     session,
                     audit.AuditEvent(

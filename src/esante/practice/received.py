@@ -24,7 +24,19 @@ from esante.cda import vocabulary as v
 from esante.cda.read import ReceivedDocument
 from esante.store.models import Document, Patient, Practitioner
 
-__all__ = ["PROVENANCE_LABELS", "author_name", "local_author_id", "provenance_of", "received_row"]
+__all__ = [
+    "PROVENANCE_LABELS",
+    "VSM_TEMPLATE",
+    "author_name",
+    "is_structured_vsm",
+    "local_author_id",
+    "provenance_of",
+    "received_row",
+]
+
+VSM_TEMPLATE: Final = "1.2.250.1.213.1.1.1.13"
+"""templateId of the volet de synthèse médicale: a structured one feeds the record's
+problems, history, allergies and treatments (:mod:`esante.practice.record_lists`)."""
 
 PARIS: Final = ZoneInfo("Europe/Paris")
 PROVENANCE_LABELS: Final = {
@@ -126,3 +138,8 @@ def provenance_of(document: Document) -> str:
     if document.source_author:
         text += f" (auteur : {document.source_author})"
     return text
+
+
+def is_structured_vsm(cda: ReceivedDocument) -> bool:
+    """A VSM in N3, whose structured lists can be filed into the record."""
+    return cda.level == "N3" and any(t.root == VSM_TEMPLATE for t in cda.template_ids)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from esante.cda.read import read_document, read_vsm
 from esante.outbox import NewOrder, create_order
 from esante.practice.inbox import RecordedAcknowledgement, fetch_mailbox
 from esante.sandbox.runtime import RunningSandbox
 from esante.store import AuditRecord, Document, Patient, Practitioner, SendOrder
+from esante.store.models import RecordItem
 from tests.integration.mss_inbox import world
 
 
@@ -78,6 +81,13 @@ def test_known_patient_is_imported_acknowledged_and_the_acknowledgement_noted(
         assert (trace[0].patient_ins or "").startswith(world.ins("lola"))
         assert trace[0].actor_id == world.PEDIATRICIAN_ID_NAT_PS  # the mailbox's owner
         assert composed.message_id in (trace[0].detail or "")
+        # a VSM feeds the record's lists, as a DMP import does, with its provenance
+        vsm = read_vsm(read_document(cda))
+        items = session.scalars(select(RecordItem).where(RecordItem.document_id == document.id))
+        filed = Counter(i.kind for i in items)
+        assert filed["allergy"] == len({(a.agent.code_system, a.agent.code) for a in vsm.allergies})
+        assert sum(filed.values()) > 0
+        assert all(i.source == "mssante" for i in session.scalars(select(RecordItem)).all())
     # the message is done: seen and $Processed, still in the INBOX
     assert world.flags(receiver, composed.message_id) == [frozenset({"\\Seen", "$Processed"})]
 
