@@ -694,6 +694,96 @@ def get_cmd(
     typer.echo(f"Document {document.document_unique_id} ({len(document.data)} octets) : {target}")
 
 
+@app.command("import")
+def import_cmd(
+    unique_ids: Annotated[
+        list[str], typer.Argument(help="uniqueId des documents à importer (au plus 50).")
+    ],
+    ins: InsOption,
+    oid: OidOption = NIR_TEST_OID,
+    ps: PsOption = DEFAULT_PS,
+    sandbox: SandboxOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Importer des documents du DMP dans le dossier du patient, avec leur provenance.
+
+    Chaque document est lu (TD3.1b, TD3.2), vérifié (INS du patient), enregistré dans
+    sa propre transaction ; un document déjà dans le dossier n'est pas importé deux
+    fois ; un VSM structuré alimente les problèmes, antécédents, allergies et
+    traitements. Exige la base esante du cabinet ; chaque import est tracé.
+    """
+    from rich.progress import Progress
+
+    from esante.audit.anchor import anchor_engine
+    from esante.cli.db import open_database
+    from esante.config import load_settings
+    from esante.practice.actors import professional_actor
+    from esante.practice.dmp_import import ImportOutcome, import_documents
+    from esante.practice.dmp_sender import DmpCredential
+    from esante.store import session_factory
+    from esante.store.errors import NotFoundError
+    from esante.store.repositories import PatientRepository
+
+    manifest = load_manifest(sandbox)
+    pki = manifest.pki
+    dmp_actor = _actor(ps, "directe", pki.structure_id, pki.structure_name)
+    settings = load_settings()
+    engine = open_database(settings)
+    client, transport = sandbox_client(manifest)
+    try:
+        anchor_engine(engine, settings.home)
+        with (
+            session_factory(engine)() as session,
+            Progress(disable=json_output, transient=True) as progress,
+        ):
+            actor = replace(professional_actor(session, dmp_actor.id, None), origin="cli")
+            matricule = ins.strip().upper()
+            patient = PatientRepository(session).by_ins(matricule, oid.strip() or None)
+            if patient is None:
+                raise NotFoundError(
+                    f"Aucun patient de la base esante ne porte l'INS {matricule}.",
+                    detail=f"no patient with INS {matricule!r}",
+                    field="--ins",
+                )
+            task = progress.add_task("Import des documents du DMP", total=len(unique_ids))
+
+            def advance(_: ImportOutcome) -> None:
+                progress.advance(task)
+
+            report = import_documents(
+                session,
+                actor,
+                patient.id,
+                unique_ids,
+                dmp=DmpCredential(client, pki.structure_id, pki.structure_name),
+                progress=advance,
+            )
+    finally:
+        transport.close()
+        engine.dispose()
+    rows = [
+        {
+            "uniqueId": o.unique_id,
+            "statut": o.status,
+            "message": o.message,
+            "document_id": o.document_id,
+            "titre": o.title,
+        }
+        for o in report.outcomes
+    ]
+    if json_output:
+        print_json(rows)
+    else:
+        table = Table(title=f"Import dans le dossier (INS {ins.strip().upper()})")
+        for column in ("uniqueId", "Titre", "Résultat"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(str(row["uniqueId"]), str(row["titre"] or ""), str(row["message"]))
+        _console().print(table)
+    if report.count("echec"):
+        raise typer.Exit(code=1)
+
+
 # --------------------------------------------------------------------------- TD3.3a-d
 
 _UPDATES = {

@@ -132,16 +132,23 @@ def import_documents(
     dmp: DmpCredential,
     sessions: Callable[[], Session] | None = None,
     now: datetime | None = None,
+    progress: Callable[[ImportOutcome], None] | None = None,
 ) -> ImportReport:
     """Import the selected documents of the patient's DMP (see the module). Commits
     ``session`` once per document. Raises only the refusals of the check before reading
-    (then nothing is imported); each document's failure is in its outcome."""
+    (then nothing is imported); each document's failure is in its outcome.
+    ``progress`` is told of each document as it is done (a CLI progress bar)."""
     del sessions  # failures are traced in ``session`` after its rollback
     cleaned = _clean(unique_ids)
     at = now or utcnow()
     read = require_consultation(session, actor, patient_id, dmp=dmp, now=at)
     session.commit()
-    outcomes = [_import_one(session, actor, read, dmp, uid, at) for uid in cleaned]
+    outcomes = []
+    for uid in cleaned:
+        outcome = _import_one(session, actor, read, dmp, uid, at)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
     invalidate(read.patient.id)
     return ImportReport(read.patient.id, tuple(outcomes))
 

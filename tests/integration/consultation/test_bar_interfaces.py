@@ -116,3 +116,36 @@ def test_rest_bar_without_a_dmp_configured(world: World, db_url: str, tmp_path: 
     d = answer.json()["conditions"][0]
     assert (d["lettre"], d["ok"]) == ("D", False)
     assert d["motif"] == "le DMP de votre patient n'est pas accessible : aucun DMP n'est configuré"
+
+
+def test_cli_import(world: World, db_url: str, tmp_path: Path) -> None:
+    from esante.cda.examples import example_document
+    from esante.cda.read import read_document
+    from esante.practice.dmp_access import dmp_actor_of
+
+    with world.sessions() as session:
+        actor = dmp_actor_of(session, world.doctor, world.dmp)
+    built = example_document("vsm", ins=world.patient.matricule)
+    world.dmp.client.submit(world.patient, built.xml, actor=actor)
+    unique_id = str(read_document(built.xml).document_id)
+    env = {
+        "ESANTE_SANDBOX": str(world.sandbox.manifest.directory),
+        "ESANTE_HOME": str(tmp_path / "home"),
+        "ESANTE_DATABASE_URL": db_url,
+    }
+    args = ["dmp", "import", unique_id, "--ins", world.patient.matricule, "--ps", "generaliste"]
+    runner = CliRunner()
+    first = runner.invoke(app, [*args, "--json"], env=env)
+    assert first.exit_code == 0, first.output
+    assert [row["statut"] for row in json.loads(first.output)] == ["importe"]
+    second = runner.invoke(app, args, env=env)  # the table a person reads
+    assert second.exit_code == 0, second.output
+    assert "Import dans le dossier" in second.output
+    again = runner.invoke(app, [*args, "--json"], env=env)
+    (row,) = json.loads(again.output)
+    assert row["statut"] == "deja_present"
+    assert row["message"].startswith("Déjà dans le dossier")
+    missing = runner.invoke(app, [*args[:2], "1.2.250.1.999.1", *args[3:], "--json"], env=env)
+    assert missing.exit_code == 1
+    (row,) = json.loads(missing.output)
+    assert "pas dans le DMP" in row["message"]
