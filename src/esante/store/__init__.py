@@ -1,5 +1,6 @@
 """The practice database: tables, engines, sessions and migrations."""
 
+from esante.store import child_models, vaccination_models  # noqa: F401  (registers their tables)
 from esante.store.base import Base, utcnow
 from esante.store.engine import make_engine, normalize_url, session_factory
 from esante.store.errors import ConflictError, NotFoundError, StoreError

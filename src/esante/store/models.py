@@ -622,9 +622,7 @@ class RecordItem(Base):
     source_document_unique_id: Mapped[str | None] = mapped_column(String(128))
     source_author: Mapped[str | None] = mapped_column(String(200))
     source_date: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("document.id", ondelete="SET NULL")
-    )
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
     recorded_by: Mapped[str | None] = mapped_column(String(40))  # idNat_PS / account id
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

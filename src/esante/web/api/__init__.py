@@ -9,12 +9,14 @@ from fastapi import APIRouter
 
 from esante.web.api import docs
 from esante.web.api.routes import (
+    child,
     dmp_bar,
     dmp_documents,
     health,
     patients,
     practitioners,
     structures,
+    vaccination,
 )
 
 
@@ -27,6 +29,8 @@ def api_router(dependencies: Sequence[Any] = ()) -> APIRouter:
     router.include_router(patients.router, dependencies=guarded)
     router.include_router(dmp_bar.router, dependencies=guarded)
     router.include_router(dmp_documents.router, dependencies=guarded)
+    router.include_router(child.router, dependencies=guarded)
+    router.include_router(vaccination.router, dependencies=guarded)
     router.include_router(practitioners.router, dependencies=guarded)
     router.include_router(structures.router, dependencies=guarded)
     router.include_router(docs.router, dependencies=guarded)

@@ -61,9 +61,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_record_item")),
-        sa.UniqueConstraint(
-            "patient_id", "kind", "code_system", "code", name="uq_record_item"
-        ),
+        sa.UniqueConstraint("patient_id", "kind", "code_system", "code", name="uq_record_item"),
     )
     op.create_index("ix_record_item_patient", "record_item", ["patient_id", "kind"])
     op.create_table(

@@ -1,0 +1,3 @@
+"""The tables of the child record (issue 15); filled by its own module's work."""
+
+from __future__ import annotations
