@@ -17,7 +17,9 @@ last quarter is new for him. Every bar is checked to be all OK and to count what
 
    * *cold*: a fresh :class:`~esante.practice.dmp_counters.SnapshotCache` each time, so
      TD0.2, TD3.1 (all active documents) and TD3.1 (submitted since the last visit) run,
-     concurrently, plus the consent decision and the trace;
+     concurrently, plus the consent decision and the trace (five requests: the search
+     since the last visit is FindSubmissionSets, GetAssociations and FindDocuments, one
+     after the other, in :meth:`esante.dmp.DmpClient.find_documents`);
    * *cached*: the same cache kept, the DMP not asked (the local checks and the trace
      check still run);
    * *baseline*, measured in the same run and interleaved with the cold bars: the same
@@ -27,7 +29,7 @@ last quarter is new for him. Every bar is checked to be all OK and to count what
    Targets: cold p95 ≤ 300 ms, cached p95 ≤ 20 ms. Throughput: cold bars per second from
    4 threads (each its own session and cache), sharing the bar's pool of DMP calls. CPU
    of this process (the client side: SOAP, TLS, VIHF, ebRIM decoding, the practice
-   database) per bar and per baseline.
+   database) per bar and per baseline; the requests the sandbox journaled for one bar.
 2. **Import** (:func:`esante.practice.dmp_import.import_documents`) of 20 documents — a
    VSM, an N1 with its PDF and structured documents — into a record that holds none of
    them (a new patient per round, its DMP fed with those 20), against the DMP calls it
@@ -50,6 +52,7 @@ import threading
 import time
 import tracemalloc
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -370,6 +373,19 @@ def timed(call: Callable[..., Any], *args: Any) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def dmp_requests(world: World, ins: Ins, call: Callable[[], Any]) -> str:
+    """The requests the sandbox DMP journaled for ``ins`` during ``call()``, per
+    transaction ("TD0.2 ×1, TD3.1 ×4")."""
+    patient = PatientIns(ins.matricule, ins.oid or InsKind.NIR_TEST.oid)
+    world.admin.session.rollback()  # a fresh read of the journal (WAL snapshot)
+    before = len(world.admin.access_history(patient, limit=100_000))
+    call()
+    world.admin.session.rollback()
+    entries = world.admin.access_history(patient, limit=100_000)
+    made = Counter(e.transaction for e in entries[: len(entries) - before])
+    return ", ".join(f"{t} ×{n}" for t, n in sorted(made.items()))
+
+
 def bar_bench(world: World, rounds: int, latency_ms: int) -> None:
     print(
         f"1. Mon espace santé bar (DICA + counters), {world.fed} documents in the DMP "
@@ -446,6 +462,11 @@ def bar_bench(world: World, rounds: int, latency_ms: int) -> None:
         line += f"; {len(errors)} failed, first: {errors[0]!r}"
     print(line)
 
+    requests = dmp_requests(world, world.patient, lambda: world.bar(SnapshotCache()))
+    print(
+        f"  DMP requests per cold bar: {requests} (TD3.1 since the last visit is "
+        "FindSubmissionSets, GetAssociations, then FindDocuments again, one after the other)"
+    )
     tracemalloc.start()
     check_bar(world, world.bar(SnapshotCache()))
     _, peak = tracemalloc.get_traced_memory()
@@ -535,11 +556,12 @@ def import_bench(world: World, made: list[tuple[bytes, str]], rounds: int) -> No
     )
     print(f"  CPU of this process per import: {cpu / rounds * 1000:.0f} ms")
     report_ms(f"import of the same {IMPORTED_DOCUMENTS} again (all already there)", again)
-    patient_id, _, unique_ids = selections[rounds]
+    patient_id, ins, unique_ids = selections[rounds]
     tracemalloc.start()
-    run_import(patient_id, unique_ids, IMPORTED)
+    requests = dmp_requests(world, ins, lambda: run_import(patient_id, unique_ids, IMPORTED))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    print(f"  DMP requests per import: {requests}")
     print(f"  Python allocations, peak during one import: {peak / 2**20:.1f} MiB")
 
 
