@@ -25,14 +25,14 @@ def test_catalogue_table_shows_the_pmi_recipient() -> None:
     assert result.exit_code == 0, result.output
     assert "certificatsdesante@plateformecse.mssante.fr" in result.output
     assert "médecin traitant / adresseur" in result.output
-    assert "24 document(s)." in result.output
+    assert "25 document(s)." in result.output
 
 
 def test_catalogue_json() -> None:
     result = CliRunner().invoke(app, ["catalogue", "--json"])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
-    assert len(rows) == 69
+    assert len(rows) == 70
     vsm = next(r for r in rows if r["type_code"] == "SYNTH")
     assert vsm["level"] == "N3"
     assert vsm["feed_dmp"] is True

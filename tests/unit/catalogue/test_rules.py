@@ -49,11 +49,11 @@ def test_generic_certificate_is_n1_and_not_fed_automatically() -> None:
     assert not rule.sends_mss
 
 
-def test_cs8_is_not_in_the_practice_catalogue() -> None:
-    with pytest.raises(CatalogueError) as info:
-        rules_for("10", "CERT_DECL", model="CSE-CS8")
-    assert info.value.field == "model"
-    assert "n'est pas prévu par le catalogue Ségur" in info.value.message
+def test_cs8_feeds_the_dmp_and_is_not_sent_to_the_pmi() -> None:
+    rule = rules_for("10", "CERT_DECL", model="CSE-CS8")
+    assert rule.level == "N3"
+    assert rule.feed_dmp
+    assert not rule.sends_mss
 
 
 def test_only_cs9_and_cs24_rows_send_to_the_pmi() -> None:
@@ -159,7 +159,7 @@ def test_profession_names(name: str, code: str) -> None:
 def test_catalogue_shape() -> None:
     counts = Counter(r.profession.code for r in entries())
     assert counts == {
-        "10": 24,
+        "10": 25,
         "50": 13,
         "60": 9,
         "91": 4,
