@@ -242,6 +242,52 @@ class DmpClient(DmpCaller):
             return None
         return max(matches, key=_currency)
 
+    def get_by_unique_ids(
+        self,
+        ins: Ins,
+        unique_ids: Sequence[str],
+        *,
+        actor: Actor,
+        access: Access = NORMAL_ACCESS,
+    ) -> dict[str, DocumentEntry]:
+        """TD3.1b for a selection: the current entry of each document the DMP holds, by
+        uniqueId (one query; the unknown ones are absent from the answer)."""
+        transaction = td31.TRANSACTION_B
+        query = self._local(transaction, lambda: td31.by_unique_ids(tuple(unique_ids)))
+        response = self._query(transaction, query, ins, actor, access)
+        td31.checked(response, transaction)
+        found: dict[str, DocumentEntry] = {}
+        for entry in response.document_entries:
+            if entry.unique_id is None or entry.is_signature:
+                continue
+            held = found.get(entry.unique_id)
+            if held is None or _currency(entry) > _currency(held):
+                found[entry.unique_id] = entry
+        return found
+
+    def submitted_since(
+        self,
+        ins: Ins,
+        since: td31.Bound,
+        *,
+        actor: Actor,
+        access: Access = NORMAL_ACCESS,
+    ) -> frozenset[str]:
+        """The entryUUIDs of the documents submitted from ``since`` on (TD3.1 submission
+        window: ``FindSubmissionSets`` then ``GetAssociations``), without fetching their
+        metadata again — for "new since my last visit" next to a list already fetched."""
+        transaction = td31.TRANSACTION
+        query = td31.DocumentQuery(submitted_from=since)
+        sets_query = self._local(transaction, lambda: td31.find_submission_sets(ins, query))
+        sets = self._query(transaction, sets_query, ins, actor, access)
+        td31.checked(sets, transaction)
+        uuids = tuple(s.entry_uuid for s in sets.submission_sets)
+        if not uuids:
+            return frozenset()
+        links = self._query(transaction, td31.get_associations(uuids), ins, actor, access)
+        td31.checked(links, transaction)
+        return td31.members(links)
+
     def find_reference(
         self, ins: Ins, unique_id: str, *, actor: Actor, access: Access = NORMAL_ACCESS
     ) -> str | None:

@@ -184,6 +184,17 @@ def by_unique_id(unique_id: str) -> GetDocuments:
     return GetDocuments(unique_ids=(unique_id.strip(),))
 
 
+def by_unique_ids(unique_ids: tuple[str, ...]) -> GetDocuments:
+    """TD3.1b for several documents at once: one ``GetDocuments`` query (ITI-18 takes a
+    list of uniqueIds), so that importing a selection costs one search, not one each."""
+    cleaned = tuple(dict.fromkeys(u.strip() for u in unique_ids if u.strip()))
+    if not cleaned:
+        raise DmpRequestError(
+            "Identifiant du document absent.", detail="no uniqueId", field="unique_id"
+        )
+    return GetDocuments(unique_ids=cleaned)
+
+
 def checked(response: QueryResponse, transaction: DmpTransaction) -> tuple[RegistryError, ...]:
     """Raise for a failed query; return its warnings."""
     return check_registry_status(response.status, response.errors, transaction)

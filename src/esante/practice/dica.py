@@ -45,7 +45,6 @@ from sqlalchemy.orm import Session
 
 from esante.dmp.errors import DmpError
 from esante.dmp.results import AuthorizationStatus, DmpStatus, DocumentList
-from esante.dmp.td31 import DocumentQuery
 from esante.errors import EsanteError
 from esante.identity import Ins, check_ins
 from esante.practice import trace
@@ -367,7 +366,7 @@ def _ask_dmp(
     visited = last_visit(session, dmp_actor_practitioner(actor), patient.id)
     status_call = executor.submit(client.test_existence, ins, actor=dmp_actor)
     all_call: Future[DocumentList] | None = None
-    new_call: Future[DocumentList] | None = None
+    new_call: Future[frozenset[str]] | None = None
     if consult:
         try:
             grant = authorize_consultation(
@@ -383,9 +382,14 @@ def _ask_dmp(
             access = grant.access()
             all_call = executor.submit(client.find_documents, ins, actor=dmp_actor, access=access)
             if visited is not None:
-                query = DocumentQuery(submitted_from=new_since_bound(visited))
+                # the submission window only (its sets and their members): the metadata
+                # of every document comes once, with the full list
                 new_call = executor.submit(
-                    client.find_documents, ins, query, actor=dmp_actor, access=access
+                    client.submitted_since,
+                    ins,
+                    new_since_bound(visited),
+                    actor=dmp_actor,
+                    access=access,
                 )
     # one deadline for the three calls: all answers, or the bar without the late ones
     calls: list[Future[Any]] = [f for f in (status_call, all_call, new_call) if f is not None]
@@ -397,9 +401,12 @@ def _ask_dmp(
     if not isinstance(found, DocumentList):
         return DmpSnapshot(status, None, None, visited)
     newer = _answer(new_call)
-    if new_call is not None and not isinstance(newer, DocumentList):
+    if new_call is not None and not isinstance(newer, frozenset):
         return DmpSnapshot(status, None, None, visited)
-    new = len(found.documents) if newer is None else len(newer.documents)
+    if newer is None:
+        new = len(found.documents)
+    else:
+        new = sum(1 for d in found.documents if d.entry_uuid in newer)
     return DmpSnapshot(status, found.documents, new, visited)
 
 

@@ -5,7 +5,9 @@ The professional selects documents in the list (several at once) and imports the
 
 * the read is checked like every DMP read
   (:func:`esante.practice.dmp_reading.require_consultation`) — once for the selection;
-* each document is fetched (TD3.1b for its repository, TD3.2 for its content), read
+* the selection is looked up in one TD3.1b query (each document's repository), the
+  contents fetched (TD3.2) a few at a time while the ones already fetched are stored;
+  each document is read
   through the hardened parser, checked to be this patient's (its INS), and stored in
   **one transaction per document** with its provenance (source ``dmp``, entryUUID,
   author, dates, who imported it and when: :func:`esante.practice.received.received_row`)
@@ -26,6 +28,7 @@ uniqueIds the professional chose, at most :data:`MAX_DOCUMENTS` per request.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -49,6 +52,7 @@ from esante.practice.received import is_structured_vsm, provenance_of, received_
 from esante.practice.record_lists import FiledItems, file_vsm
 from esante.store.base import utcnow
 from esante.store.models import Document
+from esante.xds import DocumentEntry
 
 __all__ = [
     "MAX_DOCUMENTS",
@@ -143,36 +147,90 @@ def import_documents(
     at = now or utcnow()
     read = require_consultation(session, actor, patient_id, dmp=dmp, now=at)
     session.commit()
+    held = {
+        d.unique_id: d
+        for d in session.scalars(select(Document).where(Document.unique_id.in_(cleaned)))
+    }
+    wanted = [uid for uid in cleaned if uid not in held]
+    fetches = _fetch(dmp, read, wanted)
     outcomes = []
-    for uid in cleaned:
-        outcome = _import_one(session, actor, read, dmp, uid, at)
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(outcome)
+    try:
+        for uid in cleaned:
+            if uid in held:
+                outcome = _already(held[uid])
+            else:
+                outcome = _store(session, actor, read, uid, fetches[uid], at)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+    finally:
+        for pending in fetches.values():
+            if isinstance(pending, Future):
+                pending.cancel()
     invalidate(read.patient.id)
     return ImportReport(read.patient.id, tuple(outcomes))
 
 
-def _import_one(
-    session: Session, actor: Actor, read: DmpRead, dmp: DmpCredential, uid: str, at: datetime
-) -> ImportOutcome:
-    existing = session.scalar(select(Document).where(Document.unique_id == uid))
-    if existing is not None:
-        return _already(existing)
+_FETCHERS: Final = ThreadPoolExecutor(max_workers=4, thread_name_prefix="esante-dmp-import")
+"""Retrievals (TD3.2) of a selection run a few at a time while the documents already
+fetched are stored, one transaction each, in the caller's thread."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Fetched:
+    entry: DocumentEntry
+    data: bytes
+
+
+Fetch = Future[_Fetched] | BaseException | None
+
+
+def _fetch(dmp: DmpCredential, read: DmpRead, wanted: list[str]) -> dict[str, Fetch]:
+    """TD3.1b for the whole selection (one query), then each TD3.2 on the pool. A uniqueId
+    the DMP does not hold maps to None; a failed search to its error."""
+    if not wanted:
+        return {}
     access = read.access.access()
     try:
-        entry = dmp.client.get_by_unique_id(read.ins, uid, actor=read.dmp_actor, access=access)
-        if entry is None or not entry.repository_unique_id:
-            return _failed(session, read, uid, "Ce document n'est pas dans le DMP du patient.")
-        retrieved = dmp.client.retrieve(
-            read.ins, uid, entry.repository_unique_id, actor=read.dmp_actor, access=access
+        entries = dmp.client.get_by_unique_ids(
+            read.ins, wanted, actor=read.dmp_actor, access=access
         )
-        cda = read_document(retrieved.data)
+    except (DmpError, EsanteError, OSError) as exc:
+        return dict.fromkeys(wanted, exc)
+
+    def retrieve(entry: DocumentEntry) -> _Fetched:
+        uid = entry.unique_id or ""
+        document = dmp.client.retrieve(
+            read.ins, uid, entry.repository_unique_id or "", actor=read.dmp_actor, access=access
+        )
+        return _Fetched(entry, document.data)
+
+    fetches: dict[str, Fetch] = {}
+    for uid in wanted:
+        entry = entries.get(uid)
+        if entry is None or not entry.repository_unique_id:
+            fetches[uid] = None
+        else:
+            fetches[uid] = _FETCHERS.submit(retrieve, entry)
+    return fetches
+
+
+def _store(
+    session: Session, actor: Actor, read: DmpRead, uid: str, fetch: Fetch, at: datetime
+) -> ImportOutcome:
+    if fetch is None:
+        return _failed(session, read, uid, "Ce document n'est pas dans le DMP du patient.")
+    try:
+        if isinstance(fetch, BaseException):
+            raise fetch
+        fetched = fetch.result()
+        cda = read_document(fetched.data)
     except CdaReadError as exc:
         return _failed(session, read, uid, f"Document illisible : {exc.message}", exc)
     except (DmpError, EsanteError, OSError) as exc:
         message = getattr(exc, "message", None) or "le DMP n'a pas répondu"
         return _failed(session, read, uid, f"Import impossible : {message}", exc)
+    entry = fetched.entry
     if str(cda.document_id) != uid or not _belongs(cda, read):
         return _failed(
             session,
@@ -183,7 +241,7 @@ def _import_one(
     document = received_row(
         session,
         cda,
-        retrieved.data,
+        fetched.data,
         read.patient,
         provenance="dmp",
         detail=f"DMP {entry.entry_uuid}",

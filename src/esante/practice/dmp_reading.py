@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -498,9 +498,12 @@ def list_documents(
     )
     new_call = None
     if visited is not None and filters.preset != "nouveaux":
-        newer_query = replace(query, submitted_from=new_since_bound(visited), submitted_to=None)
         new_call = _pool.submit(
-            client.find_documents, read.ins, newer_query, actor=read.dmp_actor, access=access
+            client.submitted_since,
+            read.ins,
+            new_since_bound(visited),
+            actor=read.dmp_actor,
+            access=access,
         )
     try:
         found: DocumentList = found_call.result()
@@ -517,7 +520,7 @@ def list_documents(
     if visited is None or filters.preset == "nouveaux":
         new_ids = {e.entry_uuid for e in found.documents}
     else:
-        new_ids = {e.entry_uuid for e in (newer.documents if newer else ())}
+        new_ids = set(newer or ())
     local = _local_ids(session, [e.unique_id for e in found.documents if e.unique_id])
     rows = [
         listed(
