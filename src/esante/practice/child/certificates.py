@@ -1,0 +1,425 @@
+"""Certificats de santé CS9 and CS24: prefilled from the exam, validated, sent to the PMI.
+
+The seed (LGC.CSE.09/12/15): the certificate of the 9-month and 24-month exams is
+prefilled from what the exam recorded (measurements, vaccinations, development,
+accidents), completed by the clinician, built as the CSE N3 document
+(:mod:`esante.cda.build.cse`) and validated through
+:func:`esante.practice.documents.validate_document`, where the Ségur catalogue calls for
+the DMP feed *and* the MSSanté message to the PMI platform
+(``certificatsdesante@plateformecse.mssante.fr``) — queued by the same click, with no
+user action. The answers map to the codes of the CSE value sets (TA_ASIP
+``1.2.250.1.213.1.1.4.322``: JDV_TypeGarde_CISIS, JDV_EnfantExposeAuxEcrans_CS24_CISIS,
+JDV_ReperageTroubleNeurodeveloppement_CISIS), as the volet's examples do
+(:mod:`esante.cda.examples.certificates`).
+
+The CS8 is prompted and prefilled (mother, birth measurements, vaccinations) but its
+N3 needs the maternity's data (pregnancy, delivery, antenatal tests): esante does not
+build it from the practice's record yet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from esante.cda.build.cse import TYPE_CODE, FollowUpCertificateContent, build_cs9, build_cs24
+from esante.cda.build.document import BuiltDocument
+from esante.cda.build.mde import CONSULTATION
+from esante.cda.clinical import Immunization, Observation, ObservationValue, Problem, Quantity
+from esante.cda.examples.certificates import CORRESPONDENT, OTHER_SOCIAL, TITLES, sct, ta
+from esante.cda.examples.clinical_data import loinc, vitamin_d
+from esante.cda.model import Code
+from esante.practice.actors import Actor
+from esante.practice.child.certificates_prompt import PMI_CERTIFICATES
+from esante.practice.child.forms import Parent, exam_form, exam_record, measures_of
+from esante.practice.child.header import child_header
+from esante.practice.child.measurements import Measures, measures_for, paris_time, patient_measures
+from esante.practice.child.records import child, signed_in_professional
+from esante.practice.child.vaccinations import recorded_vaccinations
+from esante.practice.documents import ValidatedDocument, validate_document
+from esante.practice.errors import PracticeValidationError
+from esante.store import ConflictError, NotFoundError, Patient, Practitioner, utcnow
+from esante.store.child_models import ChildExamRecord
+
+CHILDCARE_MODES = {
+    "PAT-050": ta("PAT-050", "Accueil collectif"),
+    "PAT-051": ta("PAT-051", "Assistance maternelle"),
+    "312385000": sct("312385000", "service de garde d'enfants à domicile"),
+}
+"""JDV_TypeGarde_CISIS."""
+SCREEN_EXPOSURE = {
+    "GEN-311": ta("GEN-311", "Jamais"),
+    "GEN-312": ta("GEN-312", "< 1 fois/semaine"),
+    "GEN-313": ta("GEN-313", ">= 1 fois/semaine"),
+}
+"""JDV_EnfantExposeAuxEcrans_CS24_CISIS."""
+NO_DISORDER = sct("860642002", "absence de trouble neurodéveloppemental")
+ORIENTED = ta("ORG-197", "Orientation vers une plateforme de coordination et d'orientation")
+"""JDV_ReperageTroubleNeurodeveloppement_CISIS."""
+EXAM_OF = {"CS8": "j8", "CS9": "m9", "CS24": "m24-25"}
+
+
+@dataclass(frozen=True)
+class CertificateAnswers:
+    """The clinician's answers (None: not answered yet); prefilled where the exam says."""
+
+    childcare: bool | None = None
+    childcare_mode: str | None = None
+    children_at_home: int | None = None
+    exclusive_breastfeeding_weeks: int | None = None
+    domestic_accident: bool | None = None
+    neurodevelopment_orientation: bool | None = None
+    vitamin_d: bool = True
+    screen_exposure: str | None = None
+    prematurity_under_33_weeks: bool | None = None
+    walking_acquired: bool | None = None
+    walking_age_months: int | None = None
+
+
+@dataclass(frozen=True)
+class CertificateForm:
+    """The certificate as the clinician opens it from the exam."""
+
+    certificate: str
+    title: str
+    patient_id: int
+    exam_id: str
+    examined_on: date
+    age: str
+    parents: tuple[Parent, ...]
+    measures: Measures | None
+    vaccinations: tuple[str, ...]
+    answers: CertificateAnswers
+    sent_to_pmi: bool
+    document_id: int | None = None
+
+
+def _yes_no(answer: str) -> bool | None:
+    """A recorded answer read as yes/no only when it says so first (``oui…``, ``non…``)."""
+    words = re.findall(r"\w+", answer.lower())
+    if not words:
+        return None
+    if words[0] in {"oui", "présent", "présente", "acquise", "acquis"}:
+        return True
+    if words[0] in {"non", "aucun", "aucune", "absence", "absent", "jamais"}:
+        return False
+    return None
+
+
+def _which(certificate: str) -> str:
+    which = certificate.strip().upper()
+    if which not in EXAM_OF:
+        raise PracticeValidationError(
+            f"Certificat de santé inconnu : « {certificate} » (CS8, CS9 ou CS24).",
+            detail=f"certificate {certificate!r}",
+            field="certificate",
+        )
+    return which
+
+
+def _recorded_exam(session: Session, patient: Patient, which: str) -> ChildExamRecord:
+    record = exam_record(session, patient.id, EXAM_OF[which])
+    if record is None:
+        raise NotFoundError(
+            f"Le certificat {which} se remplit à partir de son examen, qui n'est pas encore saisi.",
+            detail=f"no child_exam {EXAM_OF[which]} for patient {patient.id}",
+            field="exam",
+        )
+    return record
+
+
+def certificate_form(
+    session: Session, patient_id: int, certificate: str, *, actor: Actor, today: date
+) -> CertificateForm:
+    """The certificate ``CS8``/``CS9``/``CS24`` prefilled from its recorded exam."""
+    which = _which(certificate)
+    form = exam_form(session, patient_id, EXAM_OF[which], actor=actor, today=today)
+    patient = session.get(Patient, patient_id)
+    assert patient is not None
+    record = _recorded_exam(session, patient, which)
+    answers = {q.theme: q.answer for q in form.questions}
+    prefilled = CertificateAnswers(
+        domestic_accident=_yes_no(answers.get("Accidents domestiques", "")),
+        neurodevelopment_orientation=_orientation(
+            answers.get("Repérage des troubles du neurodéveloppement")
+            or answers.get("Repérage des troubles du spectre de l'autisme", "")
+        ),
+        screen_exposure="GEN-311"
+        if _yes_no(answers.get("Exposition aux écrans", "")) is False
+        else None,
+        walking_acquired=_walking(session, patient) if which == "CS24" else None,
+    )
+    return CertificateForm(
+        certificate=which,
+        title=TITLES[which],
+        patient_id=patient.id,
+        exam_id=form.exam.id,
+        examined_on=form.examined_on,
+        age=form.age,
+        parents=form.parents,
+        measures=_exam_measures(session, patient, record),
+        vaccinations=form.vaccinations,
+        answers=prefilled,
+        sent_to_pmi=which in PMI_CERTIFICATES,
+        document_id=record.certificate_document_id,
+    )
+
+
+def _orientation(answer: str) -> bool | None:
+    """Orientation to a coordination platform: yes when the answer says ``orient…``."""
+    if not answer.strip():
+        return None
+    return "orient" in answer.lower() and _yes_no(answer) is not False
+
+
+def _walking(session: Session, patient: Patient) -> bool | None:
+    record = exam_record(session, patient.id, "m16-18")
+    if record is None:
+        return None
+    answers: dict[str, str] = json.loads(record.answers)
+    return _yes_no(answers.get("Marche acquise", ""))
+
+
+def _exam_measures(session: Session, patient: Patient, record: ChildExamRecord) -> Measures | None:
+    if record.measurement_id is not None:
+        return measures_for(session, patient.id, record.measurement_id)
+    return measures_of(patient_measures(session, patient.id), record.examined_on)
+
+
+def _required(value: object, field: str, question: str) -> None:
+    if value is None:
+        raise PracticeValidationError(
+            f"Répondez à la question « {question} » avant de valider le certificat.",
+            detail=f"{field} not answered",
+            field=f"answers.{field}",
+        )
+
+
+def _social(qualifier: Code, value: ObservationValue, label: str) -> Observation:
+    return Observation(OTHER_SOCIAL, value, label, qualifier=qualifier)
+
+
+def certificate_content(
+    which: str,
+    answers: CertificateAnswers,
+    measures: Measures | None,
+    immunizations: tuple[Immunization, ...],
+    birth_date: date,
+    examined_on: date,
+) -> FollowUpCertificateContent:
+    """The CS9 / CS24 content from the answers; raises a French error naming the field."""
+    _required(answers.childcare, "childcare", "Faites-vous actuellement garder votre enfant ?")
+    _required(answers.domestic_accident, "domestic_accident", "Accident domestique")
+    _required(
+        answers.neurodevelopment_orientation,
+        "neurodevelopment_orientation",
+        "Repérage des troubles du neurodéveloppement (orientation)",
+    )
+    if which == "CS24":
+        _required(
+            answers.prematurity_under_33_weeks,
+            "prematurity_under_33_weeks",
+            "Prématurité inférieure à 33 semaines",
+        )
+    if measures is None or not measures.cda():
+        raise PracticeValidationError(
+            f"Le certificat {which} reprend les mesures de l'examen : saisissez-les d'abord.",
+            detail="no measurements for the exam",
+            field="measurements",
+        )
+    social = [
+        _social(
+            ta("PAT-058", "Faites-vous actuellement garder votre enfant ?"),
+            bool(answers.childcare),
+            "Enfant gardé",
+        )
+    ]
+    if answers.childcare and answers.childcare_mode:
+        mode = CHILDCARE_MODES.get(answers.childcare_mode)
+        if mode is None:
+            raise PracticeValidationError(
+                f"Mode de garde inconnu : « {answers.childcare_mode} » "
+                f"({', '.join(f'{k} {c.display}' for k, c in CHILDCARE_MODES.items())}).",
+                detail=f"childcare_mode {answers.childcare_mode!r}",
+                field="answers.childcare_mode",
+            )
+        social.append(_social(ta("PAT-048", "Type de garde de l'enfant"), mode, "Mode de garde"))
+    if answers.children_at_home is not None:
+        social.append(
+            _social(
+                loinc("85722-7", "Nombre d'enfants vivant au foyer"),
+                answers.children_at_home,
+                "Enfants vivant au foyer",
+            )
+        )
+    if answers.exclusive_breastfeeding_weeks is not None:
+        social.append(
+            _social(
+                ta(
+                    "PAT-059",
+                    "Durée de l'alimentation au lait maternel exclusif (à partir de la naissance)",
+                ),
+                Quantity(Decimal(answers.exclusive_breastfeeding_weeks), "wk"),
+                "Allaitement maternel exclusif (semaines)",
+            )
+        )
+    if which == "CS24" and answers.screen_exposure is not None:
+        screens = SCREEN_EXPOSURE.get(answers.screen_exposure)
+        if screens is None:
+            raise PracticeValidationError(
+                f"Exposition aux écrans inconnue : « {answers.screen_exposure} » "
+                f"({', '.join(f'{k} {c.display}' for k, c in SCREEN_EXPOSURE.items())}).",
+                detail=f"screen_exposure {answers.screen_exposure!r}",
+                field="answers.screen_exposure",
+            )
+        social.append(
+            _social(
+                ta("MED-1275", "Exposition aux écrans"),
+                screens,
+                "Exposition aux écrans sans interaction",
+            )
+        )
+    accident = (
+        ta("MED-186", "Accident domestique avant le 9ème mois")
+        if which == "CS9"
+        else ta("MED-185", "Accident domestique depuis le 9ème mois")
+    )
+    illnesses = [Problem(accident, absent=not answers.domestic_accident)]
+    if which == "CS24":
+        illnesses.insert(
+            0,
+            Problem(
+                ta("MED-183", "Prématurité inf. à 33 semaines"),
+                absent=not answers.prematurity_under_33_weeks,
+            ),
+        )
+    development = [
+        Observation(
+            ta("MED-1274", "Repérage troubles du neurodéveloppement"),
+            ORIENTED if answers.neurodevelopment_orientation else NO_DISORDER,
+            "Repérage des troubles du neurodéveloppement",
+        )
+    ]
+    if which == "CS24" and answers.walking_acquired is not None:
+        development.append(
+            Observation(ta("MED-200", "Marche acquise"), answers.walking_acquired, "Marche acquise")
+        )
+        if answers.walking_acquired and answers.walking_age_months is not None:
+            development.append(
+                Observation(
+                    ta("MED-201", "Âge de la marche acquise"),
+                    Quantity(Decimal(answers.walking_age_months), "mo"),
+                    "Âge de la marche (mois)",
+                )
+            )
+    cda_measures = measures.cda()
+    if which == "CS9":
+        cda_measures = tuple(m for m in cda_measures if m.code.code != "39156-5")
+    return FollowUpCertificateContent(
+        social_history=social,
+        past_illnesses=illnesses,
+        measurements=cda_measures,
+        examination_time=examined_on,
+        development=development,
+        immunizations=immunizations,
+        administered=(vitamin_d(birth_date + timedelta(days=7)),) if answers.vitamin_d else (),
+    )
+
+
+def build_certificate(
+    session: Session,
+    patient_id: int,
+    certificate: str,
+    answers: CertificateAnswers,
+    *,
+    actor: Actor,
+    author: Practitioner,
+    now: datetime,
+) -> BuiltDocument:
+    """The CS9 / CS24 of the recorded exam with ``answers`` (no store, no send)."""
+    which = _which(certificate)
+    if which == "CS8":
+        raise PracticeValidationError(
+            "Le certificat du 8e jour (CS8) n'est pas encore produit par esante depuis le "
+            "dossier du cabinet : il reprend les données de la maternité.",
+            detail="CS8 build from the practice record not implemented",
+            field="certificate",
+        )
+    patient = child(session, patient_id, actor, "patients:read")
+    record = _recorded_exam(session, patient, which)
+    measures = _exam_measures(session, patient, record)
+    immunizations = recorded_vaccinations(session, patient.id, record.examined_on)
+    content = certificate_content(
+        which, answers, measures, immunizations, patient.birth_date, record.examined_on
+    )
+    header = child_header(
+        patient,
+        author,
+        type_code=TYPE_CODE,
+        title=TITLES[which],
+        service_event=CONSULTATION,
+        when=paris_time(record.examined_on, now),
+        with_informants=True,
+        participant_function=CORRESPONDENT,
+    )
+    builder = build_cs9 if which == "CS9" else build_cs24
+    return builder(header, content)
+
+
+def validate_certificate(
+    session: Session,
+    patient_id: int,
+    certificate: str,
+    answers: CertificateAnswers,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+    pmi_address: str | None = None,
+) -> ValidatedDocument:
+    """Build the certificate, signed by the actor, and validate it: stored, the DMP order
+    and (CS9/CS24) the MSSanté order to the PMI created with it; the caller commits.
+
+    ``pmi_address`` replaces the catalogue's PMI address (a test platform)."""
+    now = now or utcnow()
+    which = _which(certificate)
+    patient = child(session, patient_id, actor, "patients:write")
+    author = signed_in_professional(session, actor)
+    record = _recorded_exam(session, patient, which)
+    if record.certificate_document_id is not None:
+        raise ConflictError(
+            f"Le certificat {which} de cet enfant a déjà été validé.",
+            detail=f"child_exam {record.id} has certificate {record.certificate_document_id}",
+            field="certificate",
+        )
+    built = build_certificate(
+        session, patient.id, which, answers, actor=actor, author=author, now=now
+    )
+    validated = validate_document(
+        session,
+        built.xml,
+        patient_id=patient.id,
+        actor=actor,
+        author_id=author.id,
+        pmi_address=pmi_address,
+        now=now,
+    )
+    record.certificate_document_id = validated.document.id
+    session.flush()
+    return validated
+
+
+__all__ = [
+    "CHILDCARE_MODES",
+    "SCREEN_EXPOSURE",
+    "CertificateAnswers",
+    "CertificateForm",
+    "build_certificate",
+    "certificate_content",
+    "certificate_form",
+    "validate_certificate",
+]
