@@ -5,23 +5,35 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install sysdeps run test lint bench clean
+.PHONY: install sysdeps assets run test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml package.json package-lock.json
 	@$(MAKE) --no-print-directory sysdeps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@$(MAKE) --no-print-directory assets
 	touch $(STAMP)
+
+# The console's front-end packages from the npm registry (package-lock.json): htmx, served
+# by esante itself from src/esante/web/ui/static/vendor/ (copied there, not committed),
+# and axe-core, injected into the test browser only. Nothing is built.
+VENDOR := src/esante/web/ui/static/vendor
+assets:
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js
 
 install: $(STAMP)
 
 # Debian packages the tests use: poppler-utils (pdftoppm, pdftotext: read back the N1
 # PDFs), the DejaVu fonts embedded in them and chromium (tests/browser, driven by
-# Playwright through executable_path; never `playwright install`). apt-get only when missing.
+# Playwright through executable_path; never `playwright install`), and npm (the console's
+# front-end packages, below) when no npm is on the PATH. apt-get only when missing.
 SYSPKGS := poppler-utils fonts-dejavu-core chromium
 sysdeps:
 	@missing=""; for p in $(SYSPKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "apt-get install$$missing"; \

@@ -27,6 +27,8 @@ from esante.web.auth import routes as auth_routes
 from esante.web.body_limit import BodySizeLimit
 from esante.web.hardening import Hardening
 from esante.web.request_ids import RequestIdMiddleware
+from esante.web.ui import ui_router
+from esante.web.ui.deps import install_page_handlers
 
 DESCRIPTION = (
     "Service esante du logiciel de cabinet : patients (identité INS), professionnels de "
@@ -76,6 +78,8 @@ def create_app(settings: Settings, *, require_credentials: bool = True) -> FastA
     for router in (documents.router, outbox.router, consent.router):
         app.include_router(router, dependencies=guard)
     app.include_router(auth_routes.router)
+    app.include_router(ui_router())
+    install_page_handlers(app)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=guard)
     def openapi() -> JSONResponse:

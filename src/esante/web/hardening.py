@@ -7,8 +7,10 @@ One pure ASGI middleware, so that every answer — errors included — goes thro
 - **Origin check**: an unsafe method (RFC 9110 §9.2.1) whose ``Origin`` — or, failing it,
   ``Referer`` — names a host not served is refused 403 (OWASP CSRF cheat sheet, "verifying
   origin with standard headers").
-- **CSRF token**: an unsafe API request authenticated by the session cookie must carry the
-  session's token in ``X-CSRF-Token``, compared in constant time. Requests with
+- **CSRF token**: an unsafe request authenticated by the session cookie must carry the
+  session's token in ``X-CSRF-Token`` (the console's script adds it to every HTMX request)
+  or, for a console form posted without script, in its ``csrf`` field; compared in
+  constant time. Requests with
   ``Authorization: Bearer`` are exempt (a browser never attaches one cross-site); the
   sign-in routes under ``/auth/`` check their own form tokens (:mod:`.auth.routes`).
 - **Headers**: a strict Content-Security-Policy, ``X-Content-Type-Options: nosniff`` and
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
 from starlette.datastructures import Headers, MutableHeaders
@@ -40,7 +42,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-DOCUMENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+DOCUMENT_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _DOCUMENT_CONTENT = re.compile(
     r"^/api/(documents/[^/]+/content|patients/[^/]+/dmp/documents/[^/]+/(html|pdf))/?$"
@@ -72,6 +74,7 @@ class Hardening:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        receive = await _form_token(scope, receive)
         refusal = await self._refusal(scope)
         wrapped = self._with_headers(send, document=bool(_DOCUMENT_CONTENT.match(path)))
         if refusal is not None:
@@ -101,7 +104,7 @@ class Hardening:
         if cookie is None:
             return None  # no session: the route's credential check answers 401
         expected = await anyio.to_thread.run_sync(_session_csrf, scope, cookie)
-        given = headers.get("x-csrf-token", "")
+        given = headers.get("x-csrf-token", "") or scope.get("esante.form_csrf", "")
         if expected is not None and not hmac.compare_digest(
             expected.encode(), given.encode("utf-8", "replace")
         ):
@@ -126,6 +129,48 @@ class Hardening:
             await send(message)
 
         return sender
+
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 256 * 1024
+
+
+async def _form_token(scope: Scope, receive: Receive) -> Receive:
+    """For a console form posted without script (``application/x-www-form-urlencoded``, no
+    ``X-CSRF-Token`` header), the ``csrf`` field of the body stands for the header: the body
+    is read here (bounded: a larger form is refused as if it had no token) and replayed to
+    the route unchanged."""
+    if scope["method"] in SAFE_METHODS or scope["path"].startswith("/auth/"):
+        return receive
+    headers = Headers(scope=scope)
+    media = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media != FORM_TYPE or headers.get("x-csrf-token"):
+        return receive
+    chunks: list[bytes] = []
+    size = 0
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        body = message.get("body", b"")
+        size += len(body)
+        if size <= MAX_FORM_BYTES:
+            chunks.append(body)
+        if not message.get("more_body", False):
+            break
+    if size <= MAX_FORM_BYTES:
+        fields = parse_qs(b"".join(chunks).decode("utf-8", "replace"), max_num_fields=1000)
+        scope["esante.form_csrf"] = (fields.get("csrf") or [""])[0]
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
 
 
 def _cookie(headers: Headers, name: str) -> str | None:

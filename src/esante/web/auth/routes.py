@@ -25,7 +25,7 @@ from esante.practice.staff import actor_of as staff_actor
 from esante.practice.staff import verify_staff_sign_in
 from esante.terminology import TerminologyError, is_valid, label
 from esante.web.api.deps import SessionDep
-from esante.web.auth.pages import STYLE_SHEET, home_page, sign_in_page
+from esante.web.auth.pages import STYLE_SHEET, sign_in_page
 from esante.web.auth.psc import PendingSignIn
 from esante.web.auth.sessions import COOKIE_NAME, close_session, find_session, open_session
 from esante.web.auth.state import AuthState
@@ -36,6 +36,8 @@ PENDING_COOKIE: Final = "esante_psc"
 CSRF_COOKIE: Final = "esante_csrf"
 _PENDING_SECONDS: Final = 600
 SIGN_IN_PATH: Final = "/auth/connexion"
+CONSOLE_HOME: Final = "/patients"
+"""Where a signed-in person lands: the console's patient search."""
 
 
 def _auth(request: Request) -> AuthState:
@@ -91,9 +93,8 @@ def home(request: Request, db: SessionDep) -> Response:
     row = find_session(db, request.cookies.get(COOKIE_NAME, ""), auth.timeouts)
     if row is None:
         return RedirectResponse(SIGN_IN_PATH, status_code=303)
-    return HTMLResponse(
-        home_page(name=row.actor_name, role_label=_role_label(row.actor_role), csrf=row.csrf_token)
-    )
+    db.commit()
+    return RedirectResponse(CONSOLE_HOME, status_code=303)
 
 
 @router.get("/auth/psc")
