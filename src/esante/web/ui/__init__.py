@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from esante.web.ui.pages import consultation, inbox, patients, queue, traces, writing
+from esante.web.ui.pages import (
+    consultation,
+    inbox,
+    patients,
+    queue,
+    recap,
+    traces,
+    writing,
+)
 from esante.web.ui.static_files import router as static_router
 
 __all__ = ["ui_router"]
@@ -22,6 +30,6 @@ def ui_router() -> APIRouter:
     """Every console page and the static assets."""
     router = APIRouter(include_in_schema=False)
     router.include_router(static_router)
-    for module in (patients, consultation, writing, queue, inbox, traces):
+    for module in (patients, consultation, writing, queue, inbox, traces, recap):
         router.include_router(module.router)
     return router
