@@ -24,16 +24,26 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from esante.cda import vocabulary as v
 from esante.cda.build.cse import TYPE_CODE, FollowUpCertificateContent, build_cs9, build_cs24
 from esante.cda.build.document import BuiltDocument
 from esante.cda.build.mde import CONSULTATION
-from esante.cda.clinical import Immunization, Observation, ObservationValue, Problem, Quantity
+from esante.cda.clinical import (
+    Immunization,
+    Observation,
+    ObservationValue,
+    Problem,
+    Quantity,
+    Relative,
+)
 from esante.cda.examples.certificates import CORRESPONDENT, OTHER_SOCIAL, TITLES, sct, ta
 from esante.cda.examples.clinical_data import loinc, vitamin_d
-from esante.cda.model import Code
+from esante.cda.examples.people import RELATIONSHIPS, phone_uri
+from esante.cda.model import Code, PersonName, Telecom
 from esante.practice.actors import Actor
 from esante.practice.child.certificates_prompt import PMI_CERTIFICATES
 from esante.practice.child.forms import Parent, exam_form, exam_record, measures_of
@@ -45,6 +55,9 @@ from esante.practice.documents import ValidatedDocument, validate_document
 from esante.practice.errors import PracticeValidationError
 from esante.store import ConflictError, NotFoundError, Patient, Practitioner, utcnow
 from esante.store.child_models import ChildExamRecord
+
+if TYPE_CHECKING:
+    from esante.cda.validate import Validator
 
 CHILDCARE_MODES = {
     "PAT-050": ta("PAT-050", "Accueil collectif"),
@@ -61,6 +74,20 @@ SCREEN_EXPOSURE = {
 NO_DISORDER = sct("860642002", "absence de trouble neurodéveloppemental")
 ORIENTED = ta("ORG-197", "Orientation vers une plateforme de coordination et d'orientation")
 """JDV_ReperageTroubleNeurodeveloppement_CISIS."""
+ACTIVITIES = {
+    code: ta(code, label)
+    for code, label in (
+        ("PAT-040", "Activité salariée"),
+        ("PAT-042", "Retraité"),
+        ("PAT-043", "Au foyer"),
+        ("PAT-044", "Congé parental"),
+        ("PAT-045", "Chômeur"),
+        ("PAT-046", "Elève, étudiant ou en formation"),
+        ("GEN-092.05.06", "Autre inactif"),
+        ("GEN-092.05.05", "Autre activité"),
+    )
+}
+"""JDV_Activite_CISIS (the parents' professional activity)."""
 EXAM_OF = {"CS8": "j8", "CS9": "m9", "CS24": "m24-25"}
 
 
@@ -68,6 +95,9 @@ EXAM_OF = {"CS8": "j8", "CS9": "m9", "CS24": "m24-25"}
 class CertificateAnswers:
     """The clinician's answers (None: not answered yet); prefilled where the exam says."""
 
+    mother_birth_date: date | None = None
+    mother_activity: str | None = None
+    father_activity: str | None = None
     childcare: bool | None = None
     childcare_mode: str | None = None
     children_at_home: int | None = None
@@ -204,15 +234,48 @@ def _social(qualifier: Code, value: ObservationValue, label: str) -> Observation
     return Observation(OTHER_SOCIAL, value, label, qualifier=qualifier)
 
 
+def _coded(table: dict[str, Code], value: str, field: str, what: str) -> Code:
+    code = table.get(value)
+    if code is None:
+        raise PracticeValidationError(
+            f"{what} inconnu(e) : « {value} » "
+            f"({', '.join(f'{k} {c.display}' for k, c in table.items())}).",
+            detail=f"{field} {value!r}",
+            field=f"answers.{field}",
+        )
+    return code
+
+
+def relative(patient: Patient, relationship: str, birth_date: date | None) -> Relative:
+    """The parent ``MTH``/``FTH`` as the subject of a certificate's observations."""
+    for r in patient.legal_representatives:
+        if r.relationship_code == relationship:
+            return Relative(
+                relationship=Code(relationship, v.HL7_ROLE_CODE, RELATIONSHIPS[relationship]),
+                name=PersonName(
+                    r.family_name, r.given_name, "MME" if relationship == "MTH" else "M"
+                ),
+                birth_date=birth_date,
+                telecoms=(Telecom(phone_uri(r.phone), "MC"),) if r.phone else (),
+            )
+    return Relative(
+        Code(relationship, v.HL7_ROLE_CODE, RELATIONSHIPS[relationship]), birth_date=birth_date
+    )
+
+
 def certificate_content(
     which: str,
     answers: CertificateAnswers,
+    mother: Relative,
+    father: Relative | None,
     measures: Measures | None,
     immunizations: tuple[Immunization, ...],
     birth_date: date,
     examined_on: date,
 ) -> FollowUpCertificateContent:
     """The CS9 / CS24 content from the answers; raises a French error naming the field."""
+    _required(answers.mother_birth_date, "mother_birth_date", "Date de naissance de la mère")
+    _required(answers.mother_activity, "mother_activity", "Activité professionnelle de la mère")
     _required(answers.childcare, "childcare", "Faites-vous actuellement garder votre enfant ?")
     _required(answers.domestic_accident, "domestic_accident", "Accident domestique")
     _required(
@@ -232,7 +295,27 @@ def certificate_content(
             detail="no measurements for the exam",
             field="measurements",
         )
+    activity = ta("ORG-075", "Activité professionnelle")
     social = [
+        Observation(
+            OTHER_SOCIAL,
+            _coded(ACTIVITIES, answers.mother_activity or "", "mother_activity", "Activité"),
+            "Activité professionnelle",
+            qualifier=activity,
+            subject=mother,
+        )
+    ]
+    if father is not None and answers.father_activity:
+        social.append(
+            Observation(
+                OTHER_SOCIAL,
+                _coded(ACTIVITIES, answers.father_activity, "father_activity", "Activité"),
+                "Activité professionnelle",
+                qualifier=activity,
+                subject=father,
+            )
+        )
+    social += [
         _social(
             ta("PAT-058", "Faites-vous actuellement garder votre enfant ?"),
             bool(answers.childcare),
@@ -354,8 +437,17 @@ def build_certificate(
     record = _recorded_exam(session, patient, which)
     measures = _exam_measures(session, patient, record)
     immunizations = recorded_vaccinations(session, patient.id, record.examined_on)
+    mother = relative(patient, "MTH", answers.mother_birth_date)
+    has_father = any(r.relationship_code == "FTH" for r in patient.legal_representatives)
     content = certificate_content(
-        which, answers, measures, immunizations, patient.birth_date, record.examined_on
+        which,
+        answers,
+        mother,
+        relative(patient, "FTH", None) if has_father else None,
+        measures,
+        immunizations,
+        patient.birth_date,
+        record.examined_on,
     )
     header = child_header(
         patient,
@@ -380,6 +472,7 @@ def validate_certificate(
     actor: Actor,
     now: datetime | None = None,
     pmi_address: str | None = None,
+    kit: Validator | None = None,
 ) -> ValidatedDocument:
     """Build the certificate, signed by the actor, and validate it: stored, the DMP order
     and (CS9/CS24) the MSSanté order to the PMI created with it; the caller commits.
@@ -406,6 +499,7 @@ def validate_certificate(
         actor=actor,
         author_id=author.id,
         pmi_address=pmi_address,
+        kit=kit,
         now=now,
     )
     record.certificate_document_id = validated.document.id

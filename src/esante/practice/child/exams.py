@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,10 @@ from esante.practice.child.records import child, signed_in_professional
 from esante.practice.documents import ValidatedDocument, validate_document
 from esante.practice.errors import PracticeValidationError
 from esante.store import ConflictError, NotFoundError, Patient, Practitioner, utcnow
+
+if TYPE_CHECKING:
+    from esante.cda.validate import Validator
+
 from esante.store.child_models import ChildExamRecord
 
 TYPE_CODE = Code(TYPE_CODE_VALUE, v.LOINC, "CR d'examen de l'enfant", "LOINC")
@@ -213,6 +218,7 @@ def validate_exam_report(
     *,
     actor: Actor,
     now: datetime | None = None,
+    kit: Validator | None = None,
 ) -> ValidatedDocument:
     """Build the recorded exam's report, signed by the actor, and validate it (stored,
     DMP order per the catalogue); the caller commits."""
@@ -229,7 +235,13 @@ def validate_exam_report(
         )
     built = build_exam_report(session, patient.id, exam.id, actor=actor, author=author, now=now)
     validated = validate_document(
-        session, built.xml, patient_id=patient.id, actor=actor, author_id=author.id, now=now
+        session,
+        built.xml,
+        patient_id=patient.id,
+        actor=actor,
+        author_id=author.id,
+        kit=kit,
+        now=now,
     )
     assert record is not None
     record.document_id = validated.document.id

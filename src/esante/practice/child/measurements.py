@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +29,10 @@ from esante.practice.child.records import child, signed_in_professional
 from esante.practice.documents import ValidatedDocument, validate_document
 from esante.practice.errors import PracticeValidationError
 from esante.store import NotFoundError, Patient, utcnow
+
+if TYPE_CHECKING:
+    from esante.cda.validate import Validator
+
 from esante.store.child_models import ChildMeasurement
 
 WEIGHT_G = (300, 150_000)
@@ -221,6 +226,7 @@ def validate_mde(
     *,
     actor: Actor,
     now: datetime | None = None,
+    kit: Validator | None = None,
 ) -> ValidatedDocument:
     """Build the CSE-MDE of one visit, signed by the actor, and validate it (stored, DMP
     order per the Ségur catalogue); the caller commits."""
@@ -240,7 +246,13 @@ def validate_mde(
     )
     built = build_mde(header, MdeContent(measures.cda(), measures.measured_on))
     validated = validate_document(
-        session, built.xml, patient_id=patient.id, actor=actor, author_id=author.id, now=now
+        session,
+        built.xml,
+        patient_id=patient.id,
+        actor=actor,
+        author_id=author.id,
+        kit=kit,
+        now=now,
     )
     row.document_id = validated.document.id
     session.flush()
