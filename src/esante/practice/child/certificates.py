@@ -24,7 +24,6 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -49,15 +48,12 @@ from esante.practice.child.certificates_prompt import PMI_CERTIFICATES
 from esante.practice.child.forms import Parent, exam_form, exam_record, measures_of
 from esante.practice.child.header import child_header
 from esante.practice.child.measurements import Measures, measures_for, paris_time, patient_measures
-from esante.practice.child.records import child, signed_in_professional
+from esante.practice.child.records import DEFAULT_SEND, SendOptions, child, signed_in_professional
 from esante.practice.child.vaccinations import recorded_vaccinations
 from esante.practice.documents import ValidatedDocument, validate_document
 from esante.practice.errors import PracticeValidationError
 from esante.store import ConflictError, NotFoundError, Patient, Practitioner, utcnow
 from esante.store.child_models import ChildExamRecord
-
-if TYPE_CHECKING:
-    from esante.cda.validate import Validator
 
 CHILDCARE_MODES = {
     "PAT-050": ta("PAT-050", "Accueil collectif"),
@@ -471,13 +467,12 @@ def validate_certificate(
     *,
     actor: Actor,
     now: datetime | None = None,
-    pmi_address: str | None = None,
-    kit: Validator | None = None,
+    options: SendOptions = DEFAULT_SEND,
 ) -> ValidatedDocument:
     """Build the certificate, signed by the actor, and validate it: stored, the DMP order
     and (CS9/CS24) the MSSanté order to the PMI created with it; the caller commits.
 
-    ``pmi_address`` replaces the catalogue's PMI address (a test platform)."""
+    ``options.pmi_address`` replaces the catalogue's PMI address (a test platform)."""
     now = now or utcnow()
     which = _which(certificate)
     patient = child(session, patient_id, actor, "patients:write")
@@ -498,8 +493,11 @@ def validate_certificate(
         patient_id=patient.id,
         actor=actor,
         author_id=author.id,
-        pmi_address=pmi_address,
-        kit=kit,
+        kit=options.kit,
+        pmi_address=options.pmi_address,
+        default_deferral=options.default_deferral,
+        deferral=options.deferral,
+        feed_auth=options.feed_auth,
         now=now,
     )
     record.certificate_document_id = validated.document.id

@@ -16,7 +16,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -33,14 +32,10 @@ from esante.practice.child.certificates_prompt import CertificatePrompt, certifi
 from esante.practice.child.forms import ExamForm, exam_form, exam_record
 from esante.practice.child.header import child_header
 from esante.practice.child.measurements import measures_for, paris_time
-from esante.practice.child.records import child, signed_in_professional
+from esante.practice.child.records import DEFAULT_SEND, SendOptions, child, signed_in_professional
 from esante.practice.documents import ValidatedDocument, validate_document
 from esante.practice.errors import PracticeValidationError
 from esante.store import ConflictError, NotFoundError, Patient, Practitioner, utcnow
-
-if TYPE_CHECKING:
-    from esante.cda.validate import Validator
-
 from esante.store.child_models import ChildExamRecord
 
 TYPE_CODE = Code(TYPE_CODE_VALUE, v.LOINC, "CR d'examen de l'enfant", "LOINC")
@@ -218,7 +213,7 @@ def validate_exam_report(
     *,
     actor: Actor,
     now: datetime | None = None,
-    kit: Validator | None = None,
+    options: SendOptions = DEFAULT_SEND,
 ) -> ValidatedDocument:
     """Build the recorded exam's report, signed by the actor, and validate it (stored,
     DMP order per the catalogue); the caller commits."""
@@ -240,7 +235,11 @@ def validate_exam_report(
         patient_id=patient.id,
         actor=actor,
         author_id=author.id,
-        kit=kit,
+        kit=options.kit,
+        pmi_address=options.pmi_address,
+        default_deferral=options.default_deferral,
+        deferral=options.deferral,
+        feed_auth=options.feed_auth,
         now=now,
     )
     assert record is not None

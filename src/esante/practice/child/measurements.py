@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,14 +24,10 @@ from esante.cda.clinical import Measurement, Quantity
 from esante.cda.examples.clinical_data import BMI, HEAD_CIRCUMFERENCE, HEIGHT, WEIGHT
 from esante.practice.actors import Actor
 from esante.practice.child.header import child_header
-from esante.practice.child.records import child, signed_in_professional
+from esante.practice.child.records import DEFAULT_SEND, SendOptions, child, signed_in_professional
 from esante.practice.documents import ValidatedDocument, validate_document
 from esante.practice.errors import PracticeValidationError
 from esante.store import NotFoundError, Patient, utcnow
-
-if TYPE_CHECKING:
-    from esante.cda.validate import Validator
-
 from esante.store.child_models import ChildMeasurement
 
 WEIGHT_G = (300, 150_000)
@@ -226,7 +221,7 @@ def validate_mde(
     *,
     actor: Actor,
     now: datetime | None = None,
-    kit: Validator | None = None,
+    options: SendOptions = DEFAULT_SEND,
 ) -> ValidatedDocument:
     """Build the CSE-MDE of one visit, signed by the actor, and validate it (stored, DMP
     order per the Ségur catalogue); the caller commits."""
@@ -251,7 +246,11 @@ def validate_mde(
         patient_id=patient.id,
         actor=actor,
         author_id=author.id,
-        kit=kit,
+        kit=options.kit,
+        pmi_address=options.pmi_address,
+        default_deferral=options.default_deferral,
+        deferral=options.deferral,
+        feed_auth=options.feed_auth,
         now=now,
     )
     row.document_id = validated.document.id

@@ -8,13 +8,35 @@ the child record is part of the patient's record, issue 12 item 6).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
+from esante.outbox import DEFAULT_DEFERRAL
 from esante.practice import trace
 from esante.practice.access import Action
 from esante.practice.actors import Actor
+from esante.practice.documents import FeedAuth
 from esante.practice.errors import PracticeValidationError
 from esante.store import NotFoundError, Patient, Practitioner
+
+if TYPE_CHECKING:
+    from esante.cda.validate import Validator
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    """How "Valider" sends, as the service is configured (the same options as
+    :func:`esante.practice.documents.validate_document`): the ANS kit checking the
+    document, the deferral window, the DMP authentication mode, a test PMI address."""
+
+    kit: Validator | None = None
+    default_deferral: timedelta = DEFAULT_DEFERRAL
+    deferral: timedelta | None = None
+    feed_auth: FeedAuth = "indirecte"
+    pmi_address: str | None = None
 
 
 def child(session: Session, patient_id: int, actor: Actor, action: Action) -> Patient:
@@ -50,3 +72,7 @@ def signed_in_professional(session: Session, actor: Actor) -> Practitioner:
             field="author",
         )
     return practitioner
+
+
+DEFAULT_SEND = SendOptions()
+"""No kit, the outbox's default deferral, indirect authentication, the catalogue's PMI."""
