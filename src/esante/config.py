@@ -148,6 +148,12 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     env: Literal["development", "production"] = "development"
     deferral_seconds: int = Field(default=600, ge=0, le=7 * 24 * 3600)
+    dmp_bar_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="how long the service keeps a patient's DMP answers for the bar",
+    )
     feed_auth: Literal["indirecte", "directe"] = "indirecte"
     mss_product_reference: str = Field(default="ESANTE-BAC-A-SABLE", min_length=1)
     mss_no_patient_reply: bool = Field(

@@ -107,7 +107,10 @@ def account_lines(
     base: str, psc: PscServer | None, secretary: DemoSecretary, *, psc_ours: bool
 ) -> list[str]:
     """What the demo prints about signing in (French): the URL, then the accounts."""
-    lines = [f"Connexion : {base}{SIGN_IN_PATH}"]
+    lines = [
+        f"Console du cabinet : {base}/ (patients, DMP, envois, messagerie, traces)",
+        f"Connexion : {base}{SIGN_IN_PATH}",
+    ]
     if psc is not None and psc_ours:
         lines.append(
             "  Professionnels (bouton « Pro Santé Connect », bac à sable) : choisissez l'un"

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from esante import __version__
 from esante.audit.anchor import anchor_engine
 from esante.config import Settings
+from esante.practice.dmp_counters import snapshot_cache
 from esante.store import make_engine, session_factory
 from esante.web.api import api_router
 from esante.web.api.errors import install_error_handlers, unexpected_error_response
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, require_credentials: bool = True) -> FastA
         lifespan=lifespan,
     )
     app.state.settings = settings
+    snapshot_cache.ttl = settings.dmp_bar_cache_seconds  # the process's bar cache
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.auth = AuthState.from_settings(settings)
