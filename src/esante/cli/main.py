@@ -104,6 +104,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "Clés d'API des structures (intégrateurs) : création, liste, révocation.",
     ),
+    "vaccin": LazyCommand(
+        "esante.cli.vaccin",
+        "app",
+        "Carnet de vaccination : DataMatrix d'une boîte de vaccin, import de la BDPM.",
+    ),
     "mss": LazyCommand(
         "esante.cli.mss",
         "app",

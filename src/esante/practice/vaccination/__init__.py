@@ -31,6 +31,7 @@ from esante.practice.vaccination.prescription import (
     patient_plan,
     prescribe_next_vaccines,
     prescription_lines,
+    vaccination_plan,
 )
 from esante.practice.vaccination.resolve import (
     ScanResolution,
@@ -81,5 +82,6 @@ __all__ = [
     "scan_image",
     "scan_text",
     "vaccination_history",
+    "vaccination_plan",
     "validate_vac_note",
 ]

@@ -157,10 +157,25 @@ def prescribe_next_vaccines(
     return validated, lines
 
 
+def vaccination_plan(
+    session: Session, actor: Actor, patient_id: int, on: date | None = None
+) -> VaccinationPlan:
+    """The patient's plan as ``actor`` reads it (``documents:read`` checked, the read traced
+    as ``patients:read``). Raises :class:`~esante.store.NotFoundError`,
+    :class:`~esante.practice.access.AccessDeniedError`."""
+    patient = PatientRepository(session).get(patient_id)
+    trace.check(session, actor, "documents:read", patient, traced_as="patients:read")
+    day = on or utcnow().astimezone(v.PARIS).date()
+    result = patient_plan(session, patient, day)
+    trace.record(session, actor, "patients:read", [patient], detail="calendrier vaccinal")
+    return result
+
+
 __all__ = [
     "PRESCRIPTION_TYPE",
     "PrescriptionLine",
     "patient_plan",
     "prescribe_next_vaccines",
     "prescription_lines",
+    "vaccination_plan",
 ]

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
-from biip import ParseConfig, ParseError, parse
+from biip import ParseConfig, parse
 
 from esante.practice.errors import PracticeValidationError
 
@@ -296,4 +296,4 @@ def _explain(error: str) -> str:
     return first
 
 
-__all__ = ["GS", "ParseError", "ScannedBox", "parse_datamatrix"]
+__all__ = ["GS", "ScannedBox", "parse_datamatrix"]
