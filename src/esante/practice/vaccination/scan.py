@@ -157,6 +157,22 @@ def _describe(split: list[tuple[str, str]]) -> str:
     return ", ".join(f"{_FIELD_NAMES[ai]} {value}" for ai, value in split)
 
 
+def _diagnose_overlong(text: str, raw: str) -> None:
+    """Refuse, naming it, a lot or serial longer than GS1 allows (20) with no reading."""
+    pos = 0
+    while text[pos : pos + 2] in _FIXED:
+        pos += 2 + _FIXED[text[pos : pos + 2]]
+    ai = text[pos : pos + 2]
+    if ai in _VARIABLE and len(text) - pos - 2 > _VARIABLE[ai]:
+        raise _refuse(
+            f"Le champ {_FIELD_NAMES[ai]} (AI {ai}) dépasse {_VARIABLE[ai]} caractères : code "
+            "abîmé, ou séparateur GS perdu avant un champ inconnu. Rescannez la boîte ou "
+            f"saisissez le {_FIELD_NAMES[ai]} à la main.",
+            _FIELDS[ai],
+            raw,
+        )
+
+
 def _resolve_lost_separators(text: str, raw: str) -> tuple[str, list[str]]:
     """The GS-separated form of a string whose separators were lost, or a precise refusal."""
     if text[:2] not in _MEDICINE_AIS:
@@ -169,6 +185,7 @@ def _resolve_lost_separators(text: str, raw: str) -> tuple[str, list[str]]:
         )
     candidates = _splits(text)
     if not candidates:
+        _diagnose_overlong(text, raw)
         return text, []  # biip names what it cannot read
     # A medicine box always carries its GTIN and expiry (fixed length, checked): a
     # reading that swallowed them into a lot or serial is not a reading of a box.

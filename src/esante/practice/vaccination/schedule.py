@@ -190,17 +190,12 @@ def calendar_2025() -> Calendar:
     return Calendar(tuple(_series(s) for s in raw["series"]), raw["source"])
 
 
-def _scheme(
-    series: Series, birth: date, start_day: date, started: bool
-) -> tuple[int, Scheme] | None:
+def _scheme(series: Series, birth: date, start_day: date) -> tuple[int, Scheme] | None:
+    """The scheme of a series begun (or to begin) on ``start_day``: the routine one while
+    its first dose is on schedule, else the one whose start window holds that day."""
     routine = series.schemes[0]
     first = routine.doses[0]
-    # not started: the routine scheme holds while its first dose is on schedule
-    if (
-        not started
-        and first.age is not None
-        and start_day < add_period(add_period(birth, first.age), first.window)
-    ):
+    if first.age is not None and start_day < add_period(add_period(birth, first.age), first.window):
         return 0, routine
     for index, scheme in enumerate(series.schemes):
         low = add_period(birth, scheme.start)
@@ -222,7 +217,7 @@ def series_state(series: Series, birth: date, on: date, given: Sequence[date]) -
     if series.born_from is not None and birth < series.born_from:
         return state("non_concerne")
     limit = add_period(birth, series.until) if series.until else None
-    chosen = _scheme(series, birth, dates[0] if dates else on, bool(dates))
+    chosen = _scheme(series, birth, dates[0] if dates else on)
     if chosen is None:
         return state("hors_age")
     index, scheme = chosen
