@@ -74,6 +74,7 @@ def make_family(session: Session, birth_date: date = BORN, sex: str = "F") -> Fa
         first_given_name="JADE",
         sex=sex,
         birth_date=birth_date,
+        birthplace_cog="69383",
         identity_status="QUAL",
         medecin_traitant_id=doctor.id,
         address_line="3 place Bellecour",
