@@ -96,6 +96,8 @@ _OWN_LABELS: Final = {
     "TD3.3b": "Visibilité d'un document du DMP pour le patient",
     "TD3.3c": "Suppression d'un document du DMP",
     "TD3.3d": "Archivage d'un document du DMP",
+    "inbox:read": "Consultation de la messagerie MSSanté",
+    "inbox:fetch": "Relève de la messagerie MSSanté",
     "envoi": "Envoi d'un message MSSanté",
     "reception": "Réception d'un message MSSanté",
     "accuse_reception_recu": "Accusé de réception MSSanté reçu",
