@@ -250,3 +250,58 @@ def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Se
             assert_accessible(page, f"{what} à 768 px")
     finally:
         context.close()
+
+
+def _open(page: Page, base: str, family_name: str) -> str:
+    page.goto(f"{base}/patients?nom={family_name}")
+    page.get_by_role("link", name=family_name).first.click()
+    page.wait_for_url(re.compile(rf"{re.escape(base)}/patients/\d+$"))
+    return page.url
+
+
+def test_ko_identity_and_break_glass(browser: Browser, service: Service) -> None:
+    """A provisional identity: I is KO, the DICA window links to the identity, the DMP
+    list refuses with its reason; an emergency on another patient without consent:
+    break-glass with its reason, shown in the bar until its end."""
+    people = demo_dataset().patients
+    provisional = next(p for p in people if p.identity_status == "PROV")
+    unconsented = next(p for p in people if p.first_given_name == "Claire")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    base = service.base
+    try:
+        sign_in_with_psc(page, base, service.psc, "generaliste")
+        page.goto(f"{base}/avertissement-dmp")
+        page.get_by_role("button", name=re.compile("^J'ai compris")).click()
+
+        record = _open(page, base, provisional.birth_family_name)
+        assert re.search(r"I\s+KO", _bar(page))
+        page.locator("#bandeau a[href$='#condition-I']").click()
+        page.wait_for_url(f"{record}/dica#condition-I")
+        link = page.get_by_role("link", name="Qualifier l'identité du patient")
+        assert link.get_attribute("href") == f"{record.removeprefix(base)}/modifier"
+        page.goto(f"{record}/dmp")
+        assert "n'est pas qualifiée" in page.inner_text("[role=alert]")
+        assert_accessible(page, "consultation refusée")
+
+        record = _open(page, base, unconsented.birth_family_name)
+        assert re.search(r"C\s+KO", _bar(page))
+        page.goto(f"{record}/dica")
+        page.get_by_label(re.compile("Motif de l'accès en urgence")).fill(
+            "Patiente inconsciente, détresse respiratoire"
+        )
+        page.get_by_role("button", name="Accéder en urgence").click()
+        page.wait_for_url(f"{record}/dica?fait=bris_de_glace")
+        assert_accessible(page, "fenêtre DICA en bris de glace")
+        page.goto(record)
+        bar = _bar(page)
+        assert re.search(r"bris de glace en cours\s+jusqu'au \d\d/\d\d/\d{4} à \d\d:\d\d", bar)
+        assert re.search(r"C\s+OK", bar)
+        assert_accessible(page, "bandeau en bris de glace")
+        page.locator("#bandeau").get_by_role(
+            "button", name="Mettre fin à l'accès en urgence"
+        ).click()
+        page.wait_for_url(f"{record}/dica?fait=fin")
+        assert "en cours" not in page.inner_text("main")
+    finally:
+        context.close()
