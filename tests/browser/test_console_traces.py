@@ -1,18 +1,80 @@
 """The access trace and the MSSanté inbox in chromium (issue 14): a GP signs in with Pro
 Santé Connect, reads the structure's trace (the chain's state streams in), filters it by
 channel, opens a patient's record and from there who accessed that patient's data,
-downloads it as CSV, then opens the inbox; each screen passes axe-core (no serious or
-critical violation) at 1280×800 and on a 768 px tablet."""
+downloads it as CSV, then opens the inbox; with the sandbox's MSSanté operator configured,
+fetches the mailbox: a document lands in the patient's record, a message about an
+unknown patient waits in the "à rapprocher" tray. Each screen passes axe-core (no
+serious or critical violation) at 1280×800 and on a 768 px tablet."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Iterator
+
+import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from esante.demo import demo_dataset
+from esante.cli.serve import load_demo_data, prepare_database
+from esante.config import Settings
+from esante.demo import DEFAULT_SEED, demo_dataset
 from esante.sandbox.psc import PscServer
+from esante.sandbox.runtime import RunningSandbox
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import Esante, sign_in_with_psc
+from tests.browser.conftest import ESANTE, Esante, _free_port, sign_in_with_psc
+from tests.integration.mss_inbox import world
+from tests.waiting import wait_until
+
+GP_MAILBOX = world.COLLEAGUE  # the demo general practitioner's personal mailbox
+UNKNOWN_INS = "290019912345636"  # a valid NIR that no demo patient has
+
+
+@pytest.fixture(scope="module")
+def esante_with_mss(
+    sandbox: RunningSandbox, psc: PscServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Esante]:
+    """``esante serve`` with the sandbox configured (``ESANTE_SANDBOX``): its MSSanté
+    operator is the inbox's."""
+    home = tmp_path_factory.mktemp("home-mss")
+    port = _free_port()
+    client = psc.state.esante_client()
+    assert client is not None
+    database_url = f"sqlite:///{home / 'esante.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
+    env.update(
+        ESANTE_HOME=str(home),
+        ESANTE_DATABASE_URL=database_url,
+        ESANTE_PORT=str(port),
+        ESANTE_SANDBOX=str(sandbox.manifest.directory),
+        ESANTE_PSC_DISCOVERY_URL=psc.discovery_url,
+        ESANTE_PSC_CLIENT_ID=client.client_id,
+        ESANTE_PSC_CLIENT_SECRET=client.client_secret,
+    )
+    settings = Settings(home=home, database_url=database_url)
+    prepare_database(settings)
+    load_demo_data(settings, DEFAULT_SEED)
+    process = subprocess.Popen(
+        [str(ESANTE), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        assert process.poll() is None, "esante serve stopped"
+        try:
+            return httpx.get(f"{base}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(up, what="esante serve answering /health")
+        yield Esante(base, database_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (768, 1024)])
@@ -58,5 +120,44 @@ def test_a_gp_reads_the_access_trace_and_the_inbox(
         page.wait_for_url(f"{esante.base}/messagerie")
         expect(page.get_by_role("heading", level=1)).to_have_text("Messagerie MSSanté")
         assert_accessible(page, "messagerie MSSanté")
+    finally:
+        context.close()
+
+
+def test_a_gp_fetches_the_mailbox(
+    browser: Browser, esante_with_mss: Esante, psc: PscServer, sandbox: RunningSandbox
+) -> None:
+    people = demo_dataset()
+    lola = people.patient("lola")
+    sender = world.client(sandbox, world.SENDER)
+    known = world.compose(world.example("vsm", "lola"), GP_MAILBOX)
+    unknown = world.compose(world.example("vsm", "lola", ins=UNKNOWN_INS), GP_MAILBOX)
+    for composed in (known, unknown):
+        sender.send(composed.message)
+
+    base = esante_with_mss.base
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        sign_in_with_psc(page, base, psc, "generaliste")
+        page.wait_for_url(f"{base}/patients")
+        page.get_by_role("link", name="Messagerie").first.click()
+        page.wait_for_url(f"{base}/messagerie")
+        expect(page.locator("#a-traiter")).to_contain_text("À rapprocher", timeout=15_000)
+        assert_accessible(page, "messagerie avec boîte configurée")
+
+        page.get_by_role("button", name="Relever la messagerie").click()
+        page.wait_for_url(f"{base}/messagerie/relever")
+        expect(page.get_by_role("status").first).to_contain_text(f"Relève de {GP_MAILBOX}")
+        received = page.locator("section[aria-labelledby='titre-recus'] tbody")
+        expect(received).to_contain_text(known.message_id)
+        expect(received).to_contain_text(lola.birth_family_name)
+        tray = page.locator("#a-traiter")
+        expect(tray).to_contain_text("902", timeout=15_000)  # unknown patient, with its reason
+        assert_accessible(page, "messagerie après la relève")
+
+        received.get_by_role("link", name=lola.birth_family_name).first.click()
+        page.wait_for_url(f"{base}/patients/*")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(lola.birth_family_name)
     finally:
         context.close()
