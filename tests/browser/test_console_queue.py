@@ -1,0 +1,172 @@
+"""Writing, validating and the send queue in chromium (issue 14): the GP signs in with Pro
+Santé Connect, opens Robert, writes a consultation report, clicks « Valider »; the queue
+shows the countdown of the deferral window; block, unblock, send now — and the worker of
+that ``esante serve`` sends the report to the sandbox's DMP: « Envoyé au DMP », seen
+without a reload (the list polls itself). Every screen passes axe-core.
+
+The module starts its own sandbox *with* the DMP and the demo DMPs (the shared one of
+conftest.py has none) and an ``esante serve`` pointed at it (``ESANTE_SANDBOX``: the
+service then runs its send-order worker), following conftest.py's ``esante`` fixture.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+from sqlalchemy import select
+
+from esante.cli.serve import load_demo_data, prepare_database
+from esante.config import Settings
+from esante.demo import DEFAULT_SEED, demo_dataset
+from esante.sandbox.psc import PscServer
+from esante.sandbox.runtime import RunningSandbox, SandboxOptions, start_sandbox
+from esante.store import Patient, make_engine, session_factory
+from tests.browser.accessibility import assert_accessible
+from tests.browser.conftest import ESANTE, Esante, _free_port, sign_in_with_psc
+from tests.waiting import wait_until
+
+REPORT = (
+    "Motif de consultation : essoufflement à l'effort.\n"
+    "Examen clinique : auscultation pulmonaire normale, pas d'œdème.\n"
+    "Conclusion : surveillance, contrôle dans un mois."
+)
+
+
+@pytest.fixture(scope="module")
+def dmp_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    """A sandbox with the DMP (demo DMPs seeded) and Pro Santé Connect."""
+    options = SandboxOptions(
+        directory=tmp_path_factory.mktemp("queue-sandbox"),
+        mes=False,
+        insi=False,
+        annuaire=False,
+    )
+    with start_sandbox(options) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def dmp_psc(dmp_sandbox: RunningSandbox) -> PscServer:
+    assert dmp_sandbox.psc is not None
+    return dmp_sandbox.psc
+
+
+@pytest.fixture(scope="module")
+def served(
+    dmp_sandbox: RunningSandbox, dmp_psc: PscServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Esante]:
+    """``esante serve`` with the demo data, signing in with the sandbox's PSC and sending
+    through its DMP (its in-process worker)."""
+    home = tmp_path_factory.mktemp("queue-home")
+    port = _free_port()
+    client = dmp_psc.state.esante_client()
+    assert client is not None
+    database_url = f"sqlite:///{home / 'esante.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
+    env.update(
+        ESANTE_HOME=str(home),
+        ESANTE_DATABASE_URL=database_url,
+        ESANTE_PORT=str(port),
+        ESANTE_SANDBOX=str(dmp_sandbox.manifest.directory.resolve()),
+        ESANTE_PSC_DISCOVERY_URL=dmp_psc.discovery_url,
+        ESANTE_PSC_CLIENT_ID=client.client_id,
+        ESANTE_PSC_CLIENT_SECRET=client.client_secret,
+    )
+    settings = Settings(home=home, database_url=database_url)
+    prepare_database(settings)
+    load_demo_data(settings, DEFAULT_SEED)
+    process = subprocess.Popen(
+        [str(ESANTE), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        assert process.poll() is None, "esante serve stopped"
+        try:
+            return httpx.get(f"{base}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(up, what="esante serve answering /health")
+        yield Esante(base, database_url)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _patient_id(database_url: str, key: str) -> int:
+    engine = make_engine(database_url)
+    with session_factory(engine)() as session:
+        found = session.scalars(
+            select(Patient.id).where(Patient.local_id == demo_dataset().patient(key).local_id)
+        ).one()
+    engine.dispose()
+    return int(found)
+
+
+def test_a_gp_writes_validates_and_drives_the_send_to_the_dmp(
+    browser: Browser, served: Esante, dmp_psc: PscServer
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    base = served.base
+    try:
+        sign_in_with_psc(page, base, dmp_psc, "generaliste")
+        robert = _patient_id(served.database_url, "robert")
+        page.goto(f"{base}/patients/{robert}")
+        expect(page.locator("#documents table, #documents p").first).to_be_visible()
+        page.get_by_role("link", name="Rédiger un document").click()
+        page.wait_for_url(f"{base}/patients/{robert}/rediger")
+        expect(page.get_by_text("Sera envoyé au DMP")).to_be_visible()
+        assert_accessible(page, "rédaction d'un document")
+
+        page.fill("#f-texte", REPORT)
+        page.get_by_role("button", name="Valider", exact=True).click()
+        page.wait_for_url(re.compile(r".*/documents/\d+\?valide=1$"))
+        expect(page.get_by_role("status")).to_contain_text("Document enregistré")
+        assert_accessible(page, "document validé")
+        document_id = int(re.search(r"/documents/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+
+        page.goto(f"{base}/envois")
+        row = page.locator("tr", has=page.locator(f'a[href="/documents/{document_id}"]')).first
+        expect(row).to_contain_text("Envoi dans")
+        assert_accessible(page, "liste des envois")
+        order_id = (row.get_attribute("id") or "").removeprefix("envoi-")
+
+        row.get_by_role("button", name=re.compile("^Bloquer")).click()
+        row = page.locator(f"#envoi-{order_id}")
+        expect(row).to_contain_text("Bloqué par")
+        assert_accessible(page, "envoi bloqué")
+        row.get_by_role("button", name=re.compile("^Débloquer")).click()
+        row = page.locator(f"#envoi-{order_id}")
+        expect(row).to_contain_text("Envoi dans")
+        row.get_by_role("button", name=re.compile("^Envoyer maintenant")).click()
+        # the worker sends it; the list refreshes itself (htmx polling), no reload
+        expect(page.locator(f"#envoi-{order_id}")).to_contain_text(
+            "Envoyé au DMP le", timeout=90_000
+        )
+        assert_accessible(page, "envoi effectué")
+
+        page.goto(f"{base}/documents/{document_id}")
+        expect(page.locator("main")).to_contain_text("dans le DMP depuis le")
+        printed = page.request.get(f"{base}/documents/{document_id}/imprimer")
+        assert printed.ok
+        assert printed.body().startswith(b"%PDF")
+
+        page.set_viewport_size({"width": 768, "height": 1024})
+        page.goto(f"{base}/patients/{robert}/rediger")
+        assert_accessible(page, "rédaction (tablette)")
+        page.goto(f"{base}/envois")
+        assert_accessible(page, "envois (tablette)")
+    finally:
+        context.close()
