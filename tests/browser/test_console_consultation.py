@@ -3,7 +3,9 @@ Connect, opens Robert, sees the bar with DICA, opens the DICA window, acknowledg
 180-day notice, records the patient's consent, lists the DMP, previews a document in
 its sandboxed frame and imports two documents (a VSM: its allergies appear in the
 record with their provenance). Each screen passes axe-core (no serious or critical
-violation) at 1280×800, and the DMP screens again at 768 px.
+violation) at 1280×800, and the DMP screens again at 768 px; a screenshot of each step
+is kept under ``$ESANTE_TEST_ARTIFACTS/console-consultation/<test>/`` (a temporary
+directory when the variable is not set).
 
 The session's ``esante`` fixture runs without demo DMPs; this module starts its own
 sandbox (DMP with the demo patients' DMPs, Pro Santé Connect) and its own
@@ -15,8 +17,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -43,6 +47,8 @@ from tests.browser.conftest import ESANTE, _free_port, sign_in_with_psc
 from tests.unit.practice.acting import acting
 from tests.waiting import wait_until
 
+ARTEFACTS = "ESANTE_TEST_ARTIFACTS"
+"""Directory where the screenshots of each step are kept (a temporary one by default)."""
 ROBERT = next(p for p in demo_dataset().patients if p.first_given_name == "Robert")
 
 
@@ -149,13 +155,37 @@ def service(
         process.wait(timeout=30)
 
 
+class Steps:
+    """Each screen of a walk: checked with axe-core, then its screenshot kept."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.count = 0
+
+    def __call__(self, page: Page, what: str) -> None:
+        assert_accessible(page, what)
+        self.count += 1
+        plain = unicodedata.normalize("NFKD", what.lower()).encode("ascii", "ignore").decode()
+        name = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+        page.screenshot(path=self.directory / f"{self.count:02d}-{name}.png", full_page=True)
+
+
+@pytest.fixture
+def steps(request: pytest.FixtureRequest, tmp_path: Path) -> Steps:
+    root = Path(os.environ[ARTEFACTS]) if os.environ.get(ARTEFACTS) else tmp_path
+    return Steps(root / "console-consultation" / request.node.name)
+
+
 def _bar(page: Page) -> str:
     """The bar's text once HTMX has loaded it into the record."""
     page.locator("#bandeau ul.dica").wait_for(timeout=15000)
     return page.inner_text("#bandeau")
 
 
-def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Service) -> None:
+def test_a_gp_consults_and_imports_from_robert_dmp(
+    browser: Browser, service: Service, steps: Steps
+) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
     page = context.new_page()
     base = service.base
@@ -174,18 +204,18 @@ def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Se
         assert re.search(r"D\s+OK", bar)
         assert re.search(r"I\s+OK", bar)
         assert re.search(r"C\s+KO", bar)
-        assert_accessible(page, "dossier avec le bandeau Mon espace santé")
+        steps(page, "dossier avec le bandeau Mon espace santé")
 
         # a click on the KO opens the DICA window
         page.locator("#bandeau a[href$='#condition-C']").click()
         page.wait_for_url(f"{record}/dica#condition-C")
-        assert_accessible(page, "fenêtre DICA")
+        steps(page, "fenêtre DICA")
 
         # C: first the 180-day notice
         page.get_by_role("link", name="Prendre connaissance de l'avertissement d'accès").click()
         page.wait_for_url(f"{base}/avertissement-dmp?**")
         assert "tracées avec l'identifiant national" in page.inner_text("main")
-        assert_accessible(page, "avertissement d'accès au DMP")
+        steps(page, "avertissement d'accès au DMP")
         page.get_by_role("button", name=re.compile("^J'ai compris")).click()
         page.wait_for_url(f"{record}/dica")
 
@@ -197,7 +227,7 @@ def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Se
         assert page.get_by_label(re.compile("Ne s'oppose pas")).is_checked()
         consult = page.get_by_label("Le patient consent à la consultation de son DMP")
         assert not consult.is_checked()
-        assert_accessible(page, "information et consentement")
+        steps(page, "information et consentement")
         page.get_by_label(re.compile("J'ai informé le patient")).check()
         consult.check()
         page.get_by_role("button", name="Enregistrer la décision").click()
@@ -215,7 +245,7 @@ def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Se
         page.wait_for_url(f"{record}/dmp")
         rows = page.locator("input[name=uid]")
         assert rows.count() == 2
-        assert_accessible(page, "documents du DMP")
+        steps(page, "documents du DMP")
         page.locator(f"tr:has(input[value='{service.n1}'])").get_by_role(
             "link", name=re.compile("^Aperçu")
         ).click()
@@ -224,7 +254,7 @@ def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Se
         assert frame.get_attribute("sandbox") == ""
         assert page.frame_locator("iframe.apercu").locator("body").inner_text(timeout=10000)
         assert page.get_by_role("link", name="Ouvrir le PDF du document").count() == 1
-        assert_accessible(page, "aperçu d'un document du DMP")
+        steps(page, "aperçu d'un document du DMP")
 
         page.goto(f"{record}/dmp")
         page.get_by_label(re.compile("Sélectionner .* pour l'import")).first.check()
@@ -233,7 +263,7 @@ def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Se
         page.wait_for_url(f"{record}/dmp/import")
         assert page.locator("text=Importé").count() >= 2
         assert "2 importés" in page.inner_text("[role=status]")
-        assert_accessible(page, "résultat de l'import")
+        steps(page, "résultat de l'import")
 
         # the VSM's allergies in the record, with their origin
         page.goto(record)
@@ -241,13 +271,13 @@ def test_a_gp_consults_and_imports_from_robert_dmp(browser: Browser, service: Se
         lists = page.inner_text("#listes")
         assert "Allergies" in lists
         assert "Importé du DMP le" in lists
-        assert_accessible(page, "dossier avec les listes importées")
+        steps(page, "dossier avec les listes importées")
 
         # the same screens on a 768 px tablet
         page.set_viewport_size({"width": 768, "height": 1024})
         for url, what in ((f"{record}/dmp", "documents du DMP"), (f"{record}/dica", "DICA")):
             page.goto(url)
-            assert_accessible(page, f"{what} à 768 px")
+            steps(page, f"{what} à 768 px")
     finally:
         context.close()
 
@@ -259,7 +289,7 @@ def _open(page: Page, base: str, family_name: str) -> str:
     return page.url
 
 
-def test_ko_identity_and_break_glass(browser: Browser, service: Service) -> None:
+def test_ko_identity_and_break_glass(browser: Browser, service: Service, steps: Steps) -> None:
     """A provisional identity: I is KO, the DICA window links to the identity, the DMP
     list refuses with its reason; an emergency on another patient without consent:
     break-glass with its reason, shown in the bar until its end."""
@@ -282,7 +312,7 @@ def test_ko_identity_and_break_glass(browser: Browser, service: Service) -> None
         assert link.get_attribute("href") == f"{record.removeprefix(base)}/modifier"
         page.goto(f"{record}/dmp")
         assert "n'est pas qualifiée" in page.inner_text("[role=alert]")
-        assert_accessible(page, "consultation refusée")
+        steps(page, "consultation refusée")
 
         record = _open(page, base, unconsented.birth_family_name)
         assert re.search(r"C\s+KO", _bar(page))
@@ -292,12 +322,12 @@ def test_ko_identity_and_break_glass(browser: Browser, service: Service) -> None
         )
         page.get_by_role("button", name="Accéder en urgence").click()
         page.wait_for_url(f"{record}/dica?fait=bris_de_glace")
-        assert_accessible(page, "fenêtre DICA en bris de glace")
+        steps(page, "fenêtre DICA en bris de glace")
         page.goto(record)
         bar = _bar(page)
         assert re.search(r"bris de glace en cours\s+jusqu'au \d\d/\d\d/\d{4} à \d\d:\d\d", bar)
         assert re.search(r"C\s+OK", bar)
-        assert_accessible(page, "bandeau en bris de glace")
+        steps(page, "bandeau en bris de glace")
         page.locator("#bandeau").get_by_role(
             "button", name="Mettre fin à l'accès en urgence"
         ).click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from esante.cda.examples import example_document
 from esante.cda.read import read_document, read_vsm
 from esante.config import Settings
+from esante.practice.actors import ROLE_SECRETAIRE, Actor
 from esante.practice.dmp_access import dmp_actor_of
 from esante.practice.dmp_counters import snapshot_cache
 from esante.practice.notice import NOTICE_TEXT
@@ -376,3 +378,58 @@ def test_an_entry_is_added_by_hand(world: World, console: AppClient) -> None:
     fragment = console.post(url, data={"kind": "problem", "label": ""}, headers=HTMX)
     assert fragment.status_code == 200  # HTMX swaps the error in place
     assert "Le libellé de l'entrée est obligatoire." in _text(fragment)
+
+
+def test_a_dmp_that_does_not_answer_never_blocks_the_record(
+    world: World, db_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(
+        home=tmp_path,
+        database_url=db_url,
+        sandbox=world.sandbox.manifest.directory,
+        dmp_url=f"https://127.0.0.1:{port}/dmp",
+    )
+    client = open_client(settings, actor=world.doctor)
+    try:
+        bar = client.get(f"/patients/{world.patient_id}/bandeau", headers=HTMX)
+        assert bar.status_code == 200
+        page = _text(bar)
+        assert _letter(page, "D") == "KO"
+        assert "DMP indisponible" in page
+        assert 'hx-get="/patients/' in page  # réessayer reloads the bar in place
+        listing = client.get(f"/patients/{world.patient_id}/dmp")
+        assert listing.status_code == 503
+        assert "DMP indisponible" in listing.text
+        assert "Traceback" not in listing.text
+        assert client.get(f"/patients/{world.patient_id}").status_code == 200
+    finally:
+        client.close()
+
+
+def test_a_secretary_sees_no_dmp(world: World, db_url: str, tmp_path: Path) -> None:
+    settings = Settings(
+        home=tmp_path, database_url=db_url, sandbox=world.sandbox.manifest.directory
+    )
+    secretary = Actor(kind="local", actor_id="sec-1", name="Secrétariat", role=ROLE_SECRETAIRE)
+    before = world.dmp_calls()
+    client = open_client(settings, actor=secretary)
+    try:
+        page = _text(client.get(f"/patients/{world.patient_id}/bandeau", headers=HTMX))
+        assert _letter(page, "A") == "KO"
+        assert "vous n'êtes pas habilité" in page
+        window = _text(client.get(f"/patients/{world.patient_id}/dica"))
+        assert 'id="bris-de-glace"' not in window
+        assert client.get(f"/patients/{world.patient_id}/dmp").status_code == 403
+        glass = client.post(
+            f"/patients/{world.patient_id}/bris-de-glace",
+            data={"mode": "bris_de_glace", "motif": "Urgence vitale au cabinet"},
+        )
+        assert glass.status_code == 403
+        notice = client.get("/avertissement-dmp")
+        assert notice.status_code == 403
+    finally:
+        client.close()
+    assert world.dmp_calls() == before
