@@ -228,6 +228,9 @@ def test_list_preview_import_and_the_lists_with_provenance(
     assert 'method="get"' in page
     assert 'name="depose_depuis"' in page
 
+    since_visit = _text(console.get(f"{base}/dmp", params={"filtre": "nouveaux"}))
+    assert "Aucun document ne correspond." in since_visit  # the list was just visited
+    assert 'aria-current="page">Nouveaux depuis ma dernière visite' in since_visit
     only_vsm = _text(console.get(f"{base}/dmp", params={"type": "SYNTH"}))
     assert f'value="{vsm}"' in only_vsm
     assert f'value="{n1}"' not in only_vsm
