@@ -10,11 +10,14 @@ import shutil
 import subprocess
 import zlib
 from collections.abc import Iterator
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from esante.store import Patient, make_engine, session_factory
+from esante.store.vaccination_models import Vaccination
 from tests.unit.web.test_documents_api import Demo, open_demo
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext")
@@ -59,12 +62,39 @@ def _patient(demo: Demo, key: str) -> Patient:
         engine.dispose()
 
 
+def _vaccinate(demo: Demo, patient_id: int, day: date, name: str) -> None:
+    """A vaccine given here on ``day``, as the vaccination record keeps it."""
+    engine = make_engine(demo.db_url)
+    try:
+        with session_factory(engine)() as session:
+            session.add(
+                Vaccination(
+                    patient_id=patient_id,
+                    administered_on=day,
+                    vaccine_name=name,
+                    valences="D T Ca P Hib HepB",
+                    lot="A12B3",
+                    dose_rank=1,
+                    route_label="voie intramusculaire",
+                    site_label="cuisse gauche",
+                    performer_name="Dr François PERRIN",
+                    source="local",
+                )
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+
+
 def test_the_recap_lists_todays_documents_and_where_they_go(demo: Demo) -> None:
     validated = demo.validate("lola")
     assert validated.status_code == 201, validated.text
     title = validated.json()["document"]["title"]
     lola = _patient(demo, "lola")
     assert lola.identity_status == "QUAL"
+    today = datetime.now(ZoneInfo("Europe/Paris")).date()
+    _vaccinate(demo, lola.id, today, "INFANRIX HEXA")
+    _vaccinate(demo, lola.id, today - timedelta(days=60), "PREVENAR 20")  # not today
 
     answer = demo.client.get(f"/patients/{lola.id}/recapitulatif.pdf")
     assert answer.status_code == 200, answer.text
@@ -82,7 +112,9 @@ def test_the_recap_lists_todays_documents_and_where_they_go(demo: Demo) -> None:
     spaced = f"{lola.ins_matricule[0]} {lola.ins_matricule[1:3]} {lola.ins_matricule[3:5]}"
     assert spaced in text  # the INS, printed as the ANS formats it
     assert "DataMatrix INS" in text
-    assert "Aucune vaccination aujourd'hui." in text
+    assert "INFANRIX HEXA" in text  # the vaccine given today, from the vaccination record
+    assert "A12B3" in text
+    assert "PREVENAR 20" not in text
     assert "Prochains examens de santé de l'enfant" in text  # a child: the calendar
 
 
@@ -94,6 +126,7 @@ def test_no_ins_is_printed_for_an_identity_not_qualified(demo: Demo) -> None:
     text = _text(answer.content)
     assert noah.birth_family_name in text
     assert "Aucun document produit aujourd'hui." in text
+    assert "Aucune vaccination aujourd'hui." in text
     assert "non communiquée (identité non qualifiée)" in text
     assert "DataMatrix INS" not in text
     assert noah.ins_matricule is None or noah.ins_matricule not in text.replace(" ", "")
