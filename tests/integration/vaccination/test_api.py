@@ -154,3 +154,53 @@ def test_cli_scan_text_json_and_error() -> None:
     damaged = runner.invoke(cli, ["vaccin", "scan", SCANNED[:12]])
     assert damaged.exit_code == 1
     assert "champ : gtin" in damaged.output
+
+
+def test_cli_scan_of_a_photo(tmp_path: Path) -> None:
+    barcode = zxingcpp.create_barcode(
+        f"(01){BEXSERO.gtin}(17){EXPIRY:%y%m%d}(10){LOT}",
+        zxingcpp.BarcodeFormat.DataMatrix,
+        gs1=True,
+    )
+    photo = tmp_path / "boite.png"
+    Image.fromarray(np.array(zxingcpp.write_barcode_to_image(barcode, scale=5))).save(photo)
+    shown = CliRunner().invoke(cli, ["vaccin", "scan", "--json", "--image", str(photo)])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["lot"] == LOT
+
+
+def test_cli_import_bdpm_then_scan(db_url: str, tmp_path: Path) -> None:
+    """``import-bdpm`` fills the database; ``scan`` then reads the imported box."""
+    first12 = "340090000007"
+    total = sum(int(d) * (1 if i % 2 == 0 else 3) for i, d in enumerate(first12))
+    cip13 = first12 + str((10 - total % 10) % 10)
+    cis_file, cip_file = tmp_path / "CIS_bdpm.txt", tmp_path / "CIS_CIP_bdpm.txt"
+    cis_file.write_bytes(
+        "\t".join(
+            ["60000009", "NIMENRIX, poudre et solvant pour solution injectable", "poudre",
+             "intramusculaire", "Autorisation active", "Procédure centralisée",
+             "Commercialisée", "20/04/2012", "", "EU/1/12/767/001", " FICTIF", "Non"]
+        ).encode("cp1252")
+    )  # fmt: skip
+    cip_file.write_bytes(
+        "\t".join(
+            ["60000009", "0000007", "1 flacon", "Présentation active",
+             "Déclaration de commercialisation", "01/01/2020", cip13, "oui", "65%"]
+        ).encode("cp1252")
+    )  # fmt: skip
+    env = {"ESANTE_HOME": str(tmp_path), "ESANTE_DATABASE_URL": db_url}
+    runner = CliRunner()
+    imported = runner.invoke(
+        cli, ["vaccin", "import-bdpm", "--json", str(cis_file), str(cip_file)], env=env
+    )
+    assert imported.exit_code == 0, imported.output
+    assert json.loads(imported.output)["ajoutees"] == 1
+    raw = f"]d2010{cip13}17{EXPIRY:%y%m%d}10{LOT}"
+    shown = runner.invoke(cli, ["vaccin", "scan", "--json", raw], env=env)
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.output)
+    assert (data["statut"], data["vaccin"]["cis"], data["code_verifie"]) == (
+        "reconnu",
+        "60000009",
+        True,
+    )

@@ -291,3 +291,40 @@ def test_orders_are_created_for_the_dmp_only(
         session.commit()
     kinds = session.scalars(select(SendOrder.kind)).all()
     assert kinds == ["dmp_submit"]
+
+
+@pytest.mark.parametrize(
+    ("birth", "due"),
+    [
+        (date(2026, 10, 7), {"DTCaP", "Hib", "HepB", "Pn"}),  # 2 months today
+        (date(2026, 9, 7), {"MenB"}),  # 3 months, the 2-month doses given
+        (date(2025, 12, 7), {"MenB", "MenACWY", "ROR"}),  # 12 months, on time until 11
+    ],
+    ids=["2-months", "3-months", "12-months"],
+)
+def test_the_plan_of_the_day_follows_the_pinned_clock(
+    session: Session, world: World, birth: date, due: set[str]
+) -> None:
+    """No date given: the plan is the one of today (Paris), here the pinned visit day."""
+    world.child.birth_date = birth
+    infant = [("P2M", "D T Ca P Hib HepB"), ("P2M", "Pn"), ("P3M", "MenB"),
+              ("P4M", "D T Ca P Hib HepB"), ("P4M", "Pn"), ("P5M", "MenB"), ("P6M", "MenACWY"),
+              ("P11M", "D T Ca P Hib HepB"), ("P11M", "Pn")]  # fmt: skip
+    for age, valences in infant:
+        day = add_period(birth, age)
+        if day < TODAY:
+            session.add(
+                Vaccination(
+                    patient_id=world.child.id,
+                    administered_on=day,
+                    vaccine_name=valences,
+                    valences=valences,
+                    source="local",
+                )
+            )
+    session.commit()
+    with time_machine.travel(VISIT, tick=False):
+        plan = vaccination_plan(session, world.actor, world.child.id)
+    assert plan.on == TODAY
+    assert {d.series for d in plan.due} == due
+    assert not plan.overdue
