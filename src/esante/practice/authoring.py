@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from esante.catalogue import CatalogueError, SegurRule, entries, rules_for
 from esante.cda import vocabulary as v
 from esante.cda.build.pdf import TextSection, build_n1_report
+from esante.cda.build.vsm import TYPE_CODE as VSM_TYPE
 from esante.cda.model import Code
 from esante.outbox import DEFAULT_DEFERRAL
 from esante.practice import trace
@@ -59,6 +60,7 @@ __all__ = [
     "WrittenKind",
     "check_text",
     "send_plan",
+    "signing_author",
     "write_document",
 ]
 
@@ -71,6 +73,7 @@ class WrittenKind:
     label: str
     code: Code
     model: str
+    level: str = "N1"
 
 
 KINDS: Final = {
@@ -86,8 +89,16 @@ KINDS: Final = {
         Code("57833-6", v.LOINC, "Prescription de produits de santé", "LOINC"),
         "",
     ),
+    "synthese": WrittenKind(
+        "synthese",
+        "Synthèse médicale (VSM)",
+        VSM_TYPE,
+        "",
+        "N3",
+    ),
 }
-"""The documents written from text at the console, by form key."""
+"""The documents written at the console, by form key: N1 from the text, and the VSM
+(N3, :mod:`esante.practice.vsm_update`) from the record's lists."""
 
 VISIBILITY_LABELS: Final = {
     "MASQUE_PS": "Masqué aux professionnels de santé",
@@ -108,7 +119,8 @@ class SendPlan:
     dmp_documents: tuple[str, ...]
 
 
-def _author(session: Session, actor: Actor) -> Practitioner:
+def signing_author(session: Session, actor: Actor) -> Practitioner:
+    """The professional who signs what ``actor`` writes (their practitioner record)."""
     author = (
         None if actor.practitioner_id is None else session.get(Practitioner, actor.practitioner_id)
     )
@@ -162,7 +174,7 @@ def send_plan(session: Session, actor: Actor, patient_id: int, key: str) -> Send
     kind = _kind(key)
     patient = PatientRepository(session).get(patient_id)
     trace.check(session, actor, "documents:write", patient, traced_as="documents:create")
-    author = _author(session, actor)
+    author = signing_author(session, actor)
     rule, problem = _rule(author, kind)
     rules: list[str] = []
     if rule is None:
@@ -267,6 +279,12 @@ def write_document(
     """
     now = now or utcnow()
     kind = _kind(key)
+    if kind.level != "N1":
+        raise PracticeValidationError(
+            f"« {kind.label} » n'est pas écrit en texte libre.",
+            detail=f"kind {key!r} is {kind.level}",
+            field="type",
+        )
     body = check_text(key, text)
     for code in visibility:
         if code not in VISIBILITY_LABELS:
@@ -277,7 +295,7 @@ def write_document(
             )
     patient = PatientRepository(session).get(patient_id)
     trace.check(session, actor, "documents:write", patient, traced_as="documents:create")
-    author = _author(session, actor)
+    author = signing_author(session, actor)
     heading = (title or "").strip()[:200] or kind.label
     header = record_header(
         patient,

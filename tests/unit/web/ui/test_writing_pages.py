@@ -238,3 +238,81 @@ def test_a_first_dmp_send_lists_the_documents_that_may_be_sent(demo: Demo) -> No
         feeding = [r.document for r in entries(author.profession_code) if r.feed_dmp]
     engine.dispose()
     assert all(html.unescape(name) in editor for name in feeding)
+
+
+def test_a_vsm_update_is_built_from_the_record_lists_and_never_sent_unchanged(
+    demo: Demo,
+) -> None:
+    url = f"/patients/{demo.patients['robert']}/rediger"
+    form = demo.client.get(url, params={"type": "synthese"})
+    assert form.status_code == 200, form.text
+    assert "Contenu structuré repris du dossier" in html.unescape(form.text)
+    data = {
+        "csrf": _csrf(form.text),
+        "type": "synthese",
+        "texte": "Insuffisance cardiaque : surveiller le poids.",
+        "action": "valider",
+    }
+    answer = _post(demo, url, data)
+    assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
+    document_id = int(answer.headers["location"].split("/")[2].split("?")[0])  # type: ignore[attr-defined]
+    engine = make_engine(demo.db_url)
+    with session_factory(engine)() as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        assert (document.type_code, document.level) == ("SYNTH", "N3")
+    engine.dispose()
+    made = sorted(
+        ((o.kind, o.recipient) for o in _orders_of(demo, document_id)),
+        key=lambda e: (e[0], e[1] or ""),
+    )
+    assert made == _expected_orders(demo, "robert", "SYNTH")
+    printed = demo.client.get(f"/documents/{document_id}/imprimer")
+    assert printed.content.startswith(b"%PDF")  # the N3 rendered, then printed
+
+    again = _post(demo, url, data)  # same lists, same points de vigilance
+    assert again.status_code == 422  # type: ignore[attr-defined]
+    assert "n'a pas changé" in html.unescape(again.text)  # type: ignore[attr-defined]
+
+
+def test_a_vsm_carries_the_coded_entries_and_names_the_uncoded_ones(demo: Demo) -> None:
+    from esante.cda.read import read_document
+    from esante.demo import demo_dataset
+    from esante.practice.actors import professional_actor
+    from esante.practice.record_lists import add_item
+
+    patient_id = demo.patients["paulette"]
+    engine = make_engine(demo.db_url)
+    with session_factory(engine)() as session:
+        gp = professional_actor(session, demo_dataset().practitioner("generaliste").id_nat_ps, None)
+        add_item(
+            session, gp, patient_id, "problem", "Hypertension artérielle", "I10",
+            "2.16.840.1.113883.6.3",
+        )  # fmt: skip
+        add_item(session, gp, patient_id, "allergy", "Allergie aux pollens de graminées")
+        session.commit()
+    engine.dispose()
+    url = f"/patients/{patient_id}/rediger"
+    form = demo.client.get(url, params={"type": "synthese"})
+    listed = html.unescape(form.text)
+    assert "Hypertension artérielle" in listed
+    assert "Allergie aux pollens de graminées (non codé)" in listed
+    answer = _post(
+        demo,
+        url,
+        {"csrf": _csrf(form.text), "type": "synthese", "texte": "", "action": "sans-envoi"},
+    )
+    assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
+    document_id = int(answer.headers["location"].split("/")[2].split("?")[0])  # type: ignore[attr-defined]
+    assert _orders_of(demo, document_id) == []
+    engine = make_engine(demo.db_url)
+    with session_factory(engine)() as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        content = document.content
+    engine.dispose()
+    cda = read_document(content)
+    assert cda.level == "N3"
+    xml = content.decode("utf-8")
+    assert 'code="I10"' in xml
+    assert "Allergie aux pollens de graminées" in xml  # in the points de vigilance

@@ -40,6 +40,9 @@ from esante.practice.conformance import kit_validator
 from esante.practice.documents import dmp_delivery, patient_documents, read_stored_document
 from esante.practice.patients import read_patient
 from esante.practice.received import provenance_of
+from esante.practice.record_lists import KIND_LABELS as LIST_LABELS
+from esante.practice.record_lists import record_items
+from esante.practice.vsm_update import write_vsm
 from esante.store import Document, utcnow
 from esante.terminology import TerminologyError, document_type
 from esante.web.api.deps import SessionDep, SettingsDep
@@ -126,6 +129,9 @@ def _editor(
         plan = send_plan(session, console.actor, patient_id, key or "compte-rendu")
     except EsanteError as exc:
         plan_error = exc
+    lists = None
+    if KINDS[key or "compte-rendu"].level == "N3":
+        lists = record_items(session, console.actor, patient_id)
     session.commit()
     if "texte" not in values:
         values = {**values, "texte": KINDS[key or "compte-rendu"].model}
@@ -143,6 +149,8 @@ def _editor(
         plan=plan,
         plan_error=plan_error,
         error=error,
+        lists=lists,
+        list_labels=LIST_LABELS,
     )
 
 
@@ -177,20 +185,33 @@ async def validate_written(
     visibility = [v for v in form.getlist("visibilite") if isinstance(v, str)]
     send = fields.get("action") != "sans-envoi"
     try:
-        done = write_document(
-            session,
-            console.actor,
-            patient_id,
-            fields.get("type", ""),
-            fields.get("texte", ""),
-            title=fields.get("titre"),
-            send=send,
-            visibility=visibility,
-            default_deferral=timedelta(seconds=settings.deferral_seconds),
-            feed_auth=settings.feed_auth,
-            pmi_address=settings.pmi_address,
-            kit=kit_validator(settings),
-        )
+        if fields.get("type") == "synthese":
+            done = write_vsm(
+                session,
+                console.actor,
+                patient_id,
+                fields.get("texte", ""),
+                send=send,
+                visibility=visibility,
+                default_deferral=timedelta(seconds=settings.deferral_seconds),
+                feed_auth=settings.feed_auth,
+                kit=kit_validator(settings),
+            )
+        else:
+            done = write_document(
+                session,
+                console.actor,
+                patient_id,
+                fields.get("type", ""),
+                fields.get("texte", ""),
+                title=fields.get("titre"),
+                send=send,
+                visibility=visibility,
+                default_deferral=timedelta(seconds=settings.deferral_seconds),
+                feed_auth=settings.feed_auth,
+                pmi_address=settings.pmi_address,
+                kit=kit_validator(settings),
+            )
         session.commit()
     except EsanteError as exc:
         session.rollback()
