@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Final
@@ -175,11 +175,6 @@ def valence_label(code: str) -> str:
     return packaged().valence_labels.get(code, code)
 
 
-def with_cis(vaccine: Vaccine, cis: str, name: str) -> Vaccine:
-    """The packaged vaccine with the CIS and name of an imported BDPM speciality."""
-    return replace(vaccine, cis=cis, name=name, verified=True)
-
-
 def match_packaged(denomination: str) -> Vaccine | None:
     """The packaged vaccine a BDPM denomination names (upper-case start of the name)."""
     upper = denomination.upper()
@@ -206,5 +201,4 @@ __all__ = [
     "packaged",
     "valence_label",
     "valences_of_atc",
-    "with_cis",
 ]

@@ -26,7 +26,7 @@ from esante.practice import trace
 from esante.practice.actors import Actor
 from esante.practice.vaccination.catalogue import ANTIGEN_OF, valences_of_atc
 from esante.practice.vaccination.schedule import GivenDose
-from esante.store import Document, Patient
+from esante.store import Document
 from esante.store.base import utcnow
 from esante.store.repositories import PatientRepository
 from esante.store.vaccination_models import Vaccination
@@ -182,15 +182,10 @@ def provenance_label(row: Vaccination) -> str:
     return f"importé {origin}, note de vaccination{author}"
 
 
-def patient_of(session: Session, patient_id: int) -> Patient:
-    return PatientRepository(session).get(patient_id)
-
-
 __all__ = [
     "antigens_of",
     "compile_received_notes",
     "given_doses",
-    "patient_of",
     "patient_vaccinations",
     "provenance_label",
     "vaccination_history",

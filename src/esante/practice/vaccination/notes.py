@@ -14,7 +14,7 @@ and queues its DMP feed through :func:`esante.practice.documents.validate_docume
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -323,11 +323,6 @@ def validate_vac_note(
     return RecordedVaccination(row, validated)
 
 
-def with_changes(draft: VacNoteDraft, **changes: object) -> VacNoteDraft:
-    """The draft with the professional's changes (field names of :class:`VacNoteDraft`)."""
-    return replace(draft, **changes)  # type: ignore[arg-type]
-
-
 __all__ = [
     "INTRAMUSCULAR",
     "ORAL",
@@ -336,5 +331,4 @@ __all__ = [
     "build_note",
     "prefill_vac_note",
     "validate_vac_note",
-    "with_changes",
 ]

@@ -85,9 +85,8 @@ def _refuse(message: str, field_name: str, raw: str) -> PracticeValidationError:
     return PracticeValidationError(message, detail=f"datamatrix {raw!r}", field=field_name)
 
 
-def _clean(raw: str) -> tuple[str, list[str]]:
+def _clean(raw: str) -> str:
     """Strip whitespace, the symbology identifier and separator tokens; GS kept as GS."""
-    notes: list[str] = []
     text = raw.strip().replace("\r", "").replace("\n", "")
     for prefix in SYMBOLOGY_PREFIXES:
         if text.startswith(prefix):
@@ -115,7 +114,7 @@ def _clean(raw: str) -> tuple[str, list[str]]:
             "datamatrix",
             raw,
         )
-    return text, notes
+    return text
 
 
 def _gtin_ok(value: str) -> bool:
@@ -223,7 +222,8 @@ def parse_datamatrix(raw: str) -> ScannedBox:
     when the string is empty, damaged, ambiguous, has no GTIN, or a field fails its
     GS1 check (GTIN check digit, date).
     """
-    text, notes = _clean(raw)
+    text = _clean(raw)
+    notes: list[str] = []
     if not raw.strip().startswith(SYMBOLOGY_PREFIXES):
         notes.append("Préfixe ]d2 absent (douchette non configurée pour le transmettre).")
     if GS not in text:
