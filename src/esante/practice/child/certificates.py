@@ -432,7 +432,7 @@ def build_certificate(
     patient = child(session, patient_id, actor, "patients:read")
     record = _recorded_exam(session, patient, which)
     measures = _exam_measures(session, patient, record)
-    immunizations = recorded_vaccinations(session, patient.id, record.examined_on)
+    immunizations = recorded_vaccinations(session, patient.id, record.examined_on, per_antigen=True)
     mother = relative(patient, "MTH", answers.mother_birth_date)
     has_father = any(r.relationship_code == "FTH" for r in patient.legal_representatives)
     content = certificate_content(
