@@ -19,17 +19,21 @@ from esante.store.errors import NotFoundError
 from esante.web.api.deps import SessionDep
 from esante.web.auth.deps import auth_state, cookie_scheme
 from esante.web.auth.sessions import actor_of, find_session
+from esante.web.errors import WebError
 
 __all__ = ["Console", "ConsoleDep", "SignInRequired", "install_page_handlers"]
 
 SIGN_IN = "/auth/connexion"
 
 
-class SignInRequired(Exception):  # noqa: N818 - a control-flow signal, not an error
-    """No live session: the page answers with the sign-in."""
+class SignInRequired(WebError):  # noqa: N818 - answered by a redirect, not an error page
+    """No live session: the page answers with the sign-in (its own handler, more specific
+    than the esante error handler)."""
 
     def __init__(self, target: str) -> None:
-        super().__init__(target)
+        super().__init__(
+            "Connexion requise.", detail=f"no live session for {target}", field="session"
+        )
         self.target = target
 
 
