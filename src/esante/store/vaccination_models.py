@@ -3,8 +3,9 @@
 * ``vaccination`` — one vaccine administered to a patient: the vaccine (CIS, name, ATC,
   valences), the box's DataMatrix (GTIN, lot, expiry, serial), the act (date, route,
   site, dose rank, booster, performer) and its provenance: given here (``local``, with the
-  VAC-NOTE validated for it) or read from a received note (``dmp`` / ``mssante``, with the
-  note's uniqueId and author). The schedule counts them all.
+  VAC-NOTE validated for it), read from a received note (``dmp`` / ``mssante``, with the
+  note's uniqueId and author), or copied by hand from the paper carnet de santé
+  (``carnet``). The schedule counts them all.
 * ``vaccine_presentation`` — the vaccine presentations imported from the public BDPM
   files (``CIS_bdpm.txt`` + ``CIS_CIP_bdpm.txt``), one per CIP13; they take precedence
   over esante's packaged catalogue.
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from esante.store.base import Base, UTCDateTime, utcnow
 
-VACCINATION_SOURCES = ("local", "dmp", "mssante")
+VACCINATION_SOURCES = ("local", "dmp", "mssante", "carnet")
 
 
 class Vaccination(Base):
@@ -36,7 +37,7 @@ class Vaccination(Base):
 
     __tablename__ = "vaccination"
     __table_args__ = (
-        CheckConstraint("source IN ('local', 'dmp', 'mssante')", name="source"),
+        CheckConstraint("source IN ('local', 'dmp', 'mssante', 'carnet')", name="source"),
         Index("ix_vaccination_patient", "patient_id", "administered_on"),
     )
 

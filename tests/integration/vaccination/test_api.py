@@ -81,6 +81,18 @@ def test_scan_prefill_validate_history_schedule(api: tuple[AppClient, World]) ->
     assert {d["statut"] for d in schedule["en_retard"]} <= {"en_retard"}
 
 
+def test_copy_from_the_paper_carnet(api: tuple[AppClient, World]) -> None:
+    client, world = api
+    url = f"/api/patients/{world.child.id}/vaccinations/carnet"
+    made = client.post(url, json={"date": "2026-02-01", "cle": "infanrix-hexa", "rang": 1})
+    assert made.status_code == 201, made.text
+    assert (made.json()["source"], made.json()["rang"]) == ("carnet", 1)
+    unknown = client.post(url, json={"date": "2026-02-01", "cis": "99999999"})
+    assert (unknown.status_code, unknown.json()["field"]) == (422, "cis")
+    history = client.get(f"/api/patients/{world.child.id}/vaccinations").json()
+    assert [h["provenance"].split(" le ")[0] for h in history] == ["recopié du carnet de santé"]
+
+
 def test_prescription_preview_and_document(api: tuple[AppClient, World]) -> None:
     client, world = api
     url = f"/api/patients/{world.child.id}/vaccinations/prescription"

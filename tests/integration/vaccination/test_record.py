@@ -27,6 +27,7 @@ from esante.practice.vaccination import (
     prefill_vac_note,
     prescribe_next_vaccines,
     provenance_label,
+    record_past_vaccination,
     scan_text,
     vaccination_history,
     vaccination_plan,
@@ -328,3 +329,28 @@ def test_the_plan_of_the_day_follows_the_pinned_clock(
     assert plan.on == TODAY
     assert {d.series for d in plan.due} == due
     assert not plan.overdue
+
+
+@time_machine.travel(VISIT, tick=False)
+def test_a_vaccination_copied_from_the_paper_carnet_counts(session: Session, world: World) -> None:
+    hexa = next(x for x in packaged().vaccines if x.key == "infanrix-hexa")
+    given = add_period(BIRTH, "P2M")
+    row = record_past_vaccination(session, world.actor, world.child.id, hexa, given, lot="A21CE")
+    session.commit()
+    assert (row.source, row.administered_on, row.cis) == ("carnet", given, hexa.cis)
+    assert provenance_label(row) == f"recopié du carnet de santé le {TODAY:%d/%m/%Y}"
+    plan = vaccination_plan(session, world.actor, world.child.id)
+    hib = next(s for s in plan.series if s.series == "Hib")
+    assert hib.given == (given,)
+    with pytest.raises(PracticeValidationError) as twice:
+        record_past_vaccination(session, world.actor, world.child.id, hexa, given, lot="A21CE")
+    assert twice.value.field == "administered_on"
+    with pytest.raises(PracticeValidationError) as before_birth:
+        record_past_vaccination(
+            session, world.actor, world.child.id, hexa, BIRTH - timedelta(days=1)
+        )
+    assert before_birth.value.field == "administered_on"
+    updates = session.scalars(
+        select(AuditRecord).where(AuditRecord.action == "patients:update")
+    ).all()
+    assert len(updates) == 1

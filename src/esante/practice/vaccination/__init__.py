@@ -16,6 +16,7 @@ from esante.practice.vaccination.catalogue import Presentation, Vaccine, Vaccine
 from esante.practice.vaccination.history import (
     compile_received_notes,
     provenance_label,
+    record_past_vaccination,
     vaccination_history,
 )
 from esante.practice.vaccination.image import decode_image
@@ -78,6 +79,7 @@ __all__ = [
     "prescribe_next_vaccines",
     "prescription_lines",
     "provenance_label",
+    "record_past_vaccination",
     "resolve_box",
     "scan_image",
     "scan_text",

@@ -24,7 +24,8 @@ from esante.cda.errors import CdaReadError
 from esante.cda.read import read_document
 from esante.practice import trace
 from esante.practice.actors import Actor
-from esante.practice.vaccination.catalogue import ANTIGEN_OF, valences_of_atc
+from esante.practice.errors import PracticeValidationError
+from esante.practice.vaccination.catalogue import ANTIGEN_OF, Vaccine, valences_of_atc
 from esante.practice.vaccination.schedule import GivenDose
 from esante.store import Document
 from esante.store.base import utcnow
@@ -172,11 +173,72 @@ def vaccination_history(session: Session, actor: Actor, patient_id: int) -> list
     return rows
 
 
+def record_past_vaccination(
+    session: Session,
+    actor: Actor,
+    patient_id: int,
+    vaccine: Vaccine,
+    administered_on: date,
+    *,
+    lot: str | None = None,
+    dose_rank: int | None = None,
+    comment: str | None = None,
+    now: datetime | None = None,
+) -> Vaccination:
+    """Copy a vaccination from the paper carnet de santé into the record (source
+    ``carnet``; no VAC-NOTE: it was not given here). ``documents:write`` is checked and
+    the change traced as ``patients:update``; not committed. Raises
+    :class:`PracticeValidationError` (date in the future or before birth, lot too long,
+    same injection already recorded), :class:`~esante.store.NotFoundError`,
+    :class:`~esante.practice.access.AccessDeniedError`."""
+    now = now or utcnow()
+    patient = PatientRepository(session).get(patient_id)
+    trace.check(session, actor, "documents:write", patient, traced_as="patients:update")
+    if administered_on > now.astimezone(v.PARIS).date() or administered_on < patient.birth_date:
+        raise PracticeValidationError(
+            "Date de vaccination impossible (dans le futur ou avant la naissance).",
+            detail=f"administered_on {administered_on}, birth {patient.birth_date}",
+            field="administered_on",
+        )
+    if lot is not None and len(lot.strip()) > 20:
+        raise PracticeValidationError(
+            "Numéro de lot trop long (20 caractères au plus).", detail=lot, field="lot"
+        )
+    row = Vaccination(
+        patient_id=patient_id,
+        administered_on=administered_on,
+        vaccine_name=vaccine.name[:300],
+        cis=vaccine.cis,
+        atc=vaccine.atc,
+        valences=" ".join(vaccine.valences),
+        lot=(lot or "").strip() or None,
+        dose_rank=dose_rank,
+        comment=comment,
+        source="carnet",
+        recorded_by=actor.actor_id[:40],
+        recorded_at=now,
+    )
+    same = [r for r in patient_vaccinations(session, patient_id) if _key(r) == _key(row)]
+    if same:
+        raise PracticeValidationError(
+            f"Cette vaccination figure déjà dans le dossier ({vaccine.name}, "
+            f"{administered_on:%d/%m/%Y}).",
+            detail=f"vaccination {same[0].id} has the same day, vaccine and lot",
+            field="administered_on",
+        )
+    session.add(row)
+    session.flush()
+    trace.record(session, actor, "patients:update", [patient], detail="vaccination (carnet)")
+    return row
+
+
 def provenance_label(row: Vaccination) -> str:
     """Where the record of a vaccination comes from, in French."""
     if row.source == "local":
         who = f" par {row.performer_name}" if row.performer_name else ""
         return f"administré au cabinet{who}"
+    if row.source == "carnet":
+        return f"recopié du carnet de santé le {row.recorded_at.astimezone(v.PARIS):%d/%m/%Y}"
     origin = "du DMP" if row.source == "dmp" else "d'un message MSSanté"
     author = f" ({row.performer_name})" if row.performer_name else ""
     return f"importé {origin}, note de vaccination{author}"
@@ -188,5 +250,6 @@ __all__ = [
     "given_doses",
     "patient_vaccinations",
     "provenance_label",
+    "record_past_vaccination",
     "vaccination_history",
 ]

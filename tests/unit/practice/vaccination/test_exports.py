@@ -35,6 +35,7 @@ def test_vaccination_exports() -> None:
         "prescribe_next_vaccines",
         "prescription_lines",
         "provenance_label",
+        "record_past_vaccination",
         "resolve_box",
         "scan_image",
         "scan_text",

@@ -4,9 +4,9 @@ Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-06 23:00:00
 
-Issue 15 (vaccination record): the vaccines given to a patient, here or read from a
-received vaccination note (``vaccination``), and the vaccine presentations imported from
-the public BDPM files (``vaccine_presentation``).
+Issue 15 (vaccination record): the vaccines given to a patient, here, read from a
+received vaccination note or copied from the paper carnet (``vaccination``), and the
+vaccine presentations imported from the public BDPM files (``vaccine_presentation``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def upgrade() -> None:
         sa.Column("recorded_by", sa.String(40), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
-            "source IN ('local', 'dmp', 'mssante')", name=op.f("ck_vaccination_source")
+            "source IN ('local', 'dmp', 'mssante', 'carnet')",
+            name=op.f("ck_vaccination_source"),
         ),
         sa.ForeignKeyConstraint(
             ["patient_id"],

@@ -8,6 +8,8 @@
   and the scan (or the vaccine chosen by hand);
 * ``POST /api/patients/{id}/vaccinations`` — validate the (edited) note: stored, its DMP
   feed queued, the vaccination recorded;
+* ``POST /api/patients/{id}/vaccinations/carnet`` — copy a vaccination from the paper
+  carnet de santé (counted by the schedule, no VAC-NOTE);
 * ``GET /api/patients/{id}/vaccinations/schedule`` — due, overdue, next (2025 calendar);
 * ``GET|POST /api/patients/{id}/vaccinations/prescription`` — the next vaccines; POST
   produces the prescription (N1) and queues its DMP feed.
@@ -39,6 +41,7 @@ from esante.practice.vaccination import (
     prescribe_next_vaccines,
     prescription_lines,
     provenance_label,
+    record_past_vaccination,
     scan_image,
     scan_text,
     vaccination_history,
@@ -251,6 +254,17 @@ class NoteDraftBody(BaseModel):
             booster=self.rappel,
             comment=self.commentaire,
         )
+
+
+class PastVaccinationIn(InputModel):
+    """A vaccination copied from the paper carnet: the vaccine (CIS or key), its date."""
+
+    date: dt.date
+    cis: str | None = Field(default=None, max_length=8)
+    cle: str | None = Field(default=None, max_length=40)
+    lot: str | None = Field(default=None, max_length=20)
+    rang: int | None = Field(default=None, ge=1, le=20)
+    commentaire: str | None = Field(default=None, max_length=500)
 
 
 class RecordedPublic(BaseModel):
@@ -521,6 +535,44 @@ def validate(
         vaccination=VaccinationPublic.of(done.vaccination),
         document=ValidatedDocumentPublic.of(done.validated, dmp_delivery(session, document.id)),
     )
+
+
+@router.post(
+    "/patients/{patient_id}/vaccinations/carnet",
+    response_model=VaccinationPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Recopier une vaccination du carnet de santé papier",
+    description=(
+        "Une vaccination faite ailleurs, recopiée du carnet : elle compte pour le calendrier "
+        "vaccinal, sans note de vaccination (elle n'a pas été faite ici)."
+    ),
+    responses=NOT_FOUND,
+)
+def copy_from_carnet(
+    patient_id: RecordId, body: PastVaccinationIn, session: SessionDep, actor: ActorDep
+) -> VaccinationPublic:
+    catalogue = load_catalogue(session)
+    vaccine = catalogue.by_cis(body.cis) if body.cis else None
+    if vaccine is None and body.cle:
+        vaccine = catalogue.by_key(body.cle)
+    if vaccine is None:
+        raise PracticeValidationError(
+            "Vaccin inconnu du catalogue : choisissez-le dans la liste des vaccins.",
+            detail=f"cis={body.cis!r} cle={body.cle!r}",
+            field="cis",
+        )
+    row = record_past_vaccination(
+        session,
+        actor,
+        patient_id,
+        vaccine,
+        body.date,
+        lot=body.lot,
+        dose_rank=body.rang,
+        comment=body.commentaire,
+    )
+    session.commit()
+    return VaccinationPublic.of(row)
 
 
 # --------------------------------------------------------------------------- schedule
