@@ -16,8 +16,9 @@ import time_machine
 from sqlalchemy import select
 
 from esante.practice.actors import Actor, professional_actor
+from esante.practice.order_steps import LastStep
 from esante.practice.staff import actor_of, create_staff_account
-from esante.store import SendOrder, SendOrderEvent, make_engine, session_factory
+from esante.store import SendOrder, make_engine, session_factory
 from esante.web.ui.pages.queue import countdown, state_sentence
 from tests.unit.web.test_documents_api import Demo, open_demo
 
@@ -156,6 +157,7 @@ def test_a_secretary_holds_a_send_but_cannot_release_it(demo: Demo) -> None:
     assert _act(demo, order_id, "bloquer").status_code == 303  # type: ignore[attr-defined]
     assert _state(demo, order_id) == "blocked"
     held = _text(demo.client.get("/envois").text)
+    assert "Bloqué par Accueil du cabinet le" in held  # who held it, by name
     assert "Débloquer" not in held
 
     refused = _act(demo, order_id, "debloquer")
@@ -203,9 +205,7 @@ def _order(**values: object) -> SendOrder:
         "available_at": CLOCK,
     }
     base.update(values)
-    order = SendOrder(**base)
-    order.events = [SendOrderEvent(at=CLOCK, to_state=str(base["state"]), by="810000000042")]
-    return order
+    return SendOrder(**base)
 
 
 def test_the_states_in_plain_french() -> None:
@@ -223,7 +223,10 @@ def test_the_states_in_plain_french() -> None:
     scheduled = _order(available_at=CLOCK + timedelta(minutes=4, seconds=30))
     assert state_sentence(scheduled, CLOCK)[0].startswith("Envoi dans 4 min 30 s")
     blocked = _order(state="blocked", state_reason="Bloqué par l'utilisateur.")
-    assert state_sentence(blocked, CLOCK)[0].startswith("Bloqué par 810000000042")
+    step = LastStep("810000000042", "Dr Paul TESTEUR", "Bloqué par l'utilisateur.")
+    assert state_sentence(blocked, CLOCK, step)[0] == "Bloqué par Dr Paul TESTEUR le 6 déc. à 10:30"
+    unnamed = LastStep("810000000042", None, None)
+    assert state_sentence(blocked, CLOCK, unnamed)[0].startswith("Bloqué par 810000000042")
     mail = _order(
         kind="mss_send",
         state="sent",

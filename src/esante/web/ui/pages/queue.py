@@ -30,6 +30,7 @@ from esante.outbox import ACKNOWLEDGEMENT_LABELS, KIND_LABELS, STATE_LABELS
 from esante.practice import orders
 from esante.practice.access import allowed
 from esante.practice.actors import Actor
+from esante.practice.order_steps import LastStep, last_steps
 from esante.practice.patients import read_patient
 from esante.store import SendOrder, utcnow
 from esante.web.api.deps import SessionDep
@@ -114,8 +115,10 @@ def countdown(remaining: timedelta) -> str:
     return f"{secs} s"
 
 
-def _last_by(order: SendOrder) -> str | None:
-    return order.events[-1].by if order.events else None
+def _who(step: LastStep | None) -> str | None:
+    if step is None:
+        return None
+    return step.name or step.by
 
 
 def _recipient(order: SendOrder) -> str:
@@ -128,10 +131,13 @@ def _target(order: SendOrder) -> str:
     return "au DMP"
 
 
-def state_sentence(order: SendOrder, now: datetime) -> tuple[str, str, str | None]:
+def state_sentence(
+    order: SendOrder, now: datetime, step: LastStep | None = None
+) -> tuple[str, str, str | None]:
     """The order's state as a French sentence, its tone (ok / ko / neutre / attente) and
     a detail (the reason): "Envoyé au DMP le 6 déc. à 10:42", "Envoi dans 4 min 30 s",
-    "En attente : DMP indisponible, nouvel essai à 10:47", "Bloqué par …"."""
+    "En attente : DMP indisponible, nouvel essai à 10:47", "Bloqué par …" (``step``: the
+    order's latest event, :func:`esante.practice.order_steps.last_steps`)."""
     state = order.state
     if state == "scheduled":
         left = countdown(order.available_at - now)
@@ -150,11 +156,11 @@ def state_sentence(order: SendOrder, now: datetime) -> tuple[str, str, str | Non
             return f"Supprimé du DMP le {when}", "ok", None
         return f"Envoyé {_target(order)} le {when}", "ok", None
     if state == "blocked":
-        by = _last_by(order)
+        by = _who(step)
         text = f"Bloqué par {by}" if by else "Bloqué"
         return f"{text} le {court(order.updated_at)}", "ko", order.state_reason
     if state == "cancelled":
-        by = _last_by(order)
+        by = _who(step)
         text = f"Annulé par {by}" if by else "Annulé"
         return f"{text} le {court(order.updated_at)}", "neutre", order.state_reason
     if state == "failed":
@@ -182,9 +188,11 @@ def actions_for(actor: Actor, order: SendOrder) -> tuple[Action, ...]:
     return tuple(found)
 
 
-def order_view(actor: Actor, order: SendOrder, now: datetime) -> OrderView:
+def order_view(
+    actor: Actor, order: SendOrder, now: datetime, step: LastStep | None = None
+) -> OrderView:
     """The French row of ``order`` for ``actor`` at ``now``."""
-    state, tone, detail = state_sentence(order, now)
+    state, tone, detail = state_sentence(order, now, step)
     what = KIND_LABELS.get(order.kind, order.kind)
     if order.kind == "mss_send":
         what = f"{what} à {_recipient(order)}"
@@ -233,6 +241,7 @@ def _listing(
             patient_id=patient,
             limit=limit,
         )
+        steps = last_steps(session, [o.id for o in page.items])
         session.commit()  # the trace of the page
     except EsanteError as exc:
         session.rollback()
@@ -244,7 +253,7 @@ def _listing(
         console,
         template,
         title="Envois",
-        rows=[order_view(console.actor, o, now) for o in page.items],
+        rows=[order_view(console.actor, o, now, steps.get(o.id)) for o in page.items],
         counts=page.counts,
         state_labels=STATE_LABELS,
         filters=STATE_FILTERS,

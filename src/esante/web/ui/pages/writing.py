@@ -38,6 +38,7 @@ from esante.practice import orders
 from esante.practice.authoring import KINDS, VISIBILITY_LABELS, send_plan, write_document
 from esante.practice.conformance import kit_validator
 from esante.practice.documents import dmp_delivery, patient_documents, read_stored_document
+from esante.practice.order_steps import last_steps
 from esante.practice.patients import read_patient
 from esante.practice.received import provenance_of
 from esante.practice.record_lists import KIND_LABELS as LIST_LABELS
@@ -244,6 +245,7 @@ def document_page(
     try:
         document = read_stored_document(session, document_id, actor=console.actor)
         page = orders.list_orders(session, actor=console.actor, document_id=document_id, limit=100)
+        steps = last_steps(session, [o.id for o in page.items])
         session.commit()
     except EsanteError as exc:
         session.rollback()
@@ -258,7 +260,7 @@ def document_page(
         type_label=_type_label(document),
         provenance=provenance_of(document),
         dmp=_dmp_label(session, document),
-        rows=[order_view(console.actor, o, now) for o in page.items],
+        rows=[order_view(console.actor, o, now, steps.get(o.id)) for o in page.items],
         validated=bool(valide),
         state_labels=STATE_LABELS,
         back=f"/documents/{document_id}",
