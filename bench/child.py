@@ -47,6 +47,7 @@ from esante.demo import demo_dataset
 from esante.practice import load_demo
 from esante.practice.actors import professional_actor
 from esante.practice.child import (
+    CertificateAnswers,
     ExamEntry,
     GrowthPoint,
     Measures,
@@ -201,6 +202,7 @@ def main() -> None:
                     cert = certificate_form(
                         session, gabriel_id, "CS24", actor=ped_actor, today=today
                     )
+                    assert isinstance(cert.answers, CertificateAnswers)
                 answers = replace(
                     cert.answers,
                     mother_birth_date=date(1992, 6, 1),

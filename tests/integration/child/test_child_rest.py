@@ -7,6 +7,7 @@ are the unit tests' small practice.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,71 @@ def test_deleting_measures_typed_in_error(world: tuple[AppClient, Family]) -> No
     removed = client.delete(f"{base}/measurements/{created.json()['id']}")
     assert removed.status_code == 204
     assert client.get(f"{base}/measurements").json() == []
+
+
+def test_the_8_day_exam_prompts_the_cs8_validated_for_the_dmp_only(
+    db_url: str, tmp_path: Path, schedule_vaccinations: None
+) -> None:
+    born = TODAY - timedelta(days=5)
+    with time_machine.travel(NOW, tick=False):
+        engine = make_engine(db_url)
+        with session_factory(engine)() as session:
+            family = make_family(session, birth_date=born, sex="M")
+        client = open_client(Settings(home=tmp_path, database_url=db_url), actor=family.doctor)
+        try:
+            base = _base(family)
+            measured = client.post(
+                f"{base}/measurements",
+                json={"measured_on": born.isoformat(), "weight_g": 3350, "height_cm": "50.5"},
+            )
+            assert measured.status_code == 201, measured.text
+            recorded = client.request(
+                "PUT",
+                f"{base}/exams/j8",
+                json={
+                    "examined_on": TODAY.isoformat(),
+                    "answers": {
+                        "Alimentation (allaitement maternel, préparation)": "Allaitement "
+                        "maternel exclusif",
+                        "Dépistage de la surdité permanente néonatale": "Oui, normal",
+                    },
+                },
+            )
+            assert recorded.status_code == 200, recorded.text
+            assert recorded.json()["certificate"]["certificate"] == "CS8"
+            assert recorded.json()["certificate"]["sent_to_pmi"] is False
+            form = client.get(f"{base}/certificates/CS8")
+            assert form.status_code == 200, form.text
+            answers = form.json()["answers"]
+            assert answers["feeding"] == "MED-1256"
+            assert answers["hearing_result"] == "MED-178"
+            answers |= {
+                "mother_birth_date": "1995-01-01",
+                "mother_activity": "PAT-044",
+                "alcohol_glasses_per_week": 0,
+                "tobacco_cigarettes_per_day": 0,
+                "other_addiction": False,
+                "children_at_home_before": 0,
+                "tuberculosis_risk": False,
+                "gravidity": 1,
+                "parity": 1,
+                "first_consultation": "57630001",
+                "preeclampsia": False,
+                "gestational_diabetes": False,
+                "trisomy_screening": True,
+                "ultrasound_count": 3,
+                "morphology_ultrasound": True,
+                "early_prenatal_interview": True,
+                "hbs": "406118005",
+                "fetuses": 1,
+                "gestational_age_weeks": 39,
+                "labour_start": "84457005",
+                "analgesia": "18946005",
+                "delivery": "700000006",
+            }
+            validated = client.post(f"{base}/certificates/CS8", json=answers)
+            assert validated.status_code == 201, validated.text
+            assert [o["kind"] for o in validated.json()["orders"]] == ["dmp_submit"]
+        finally:
+            client.close()
+            engine.dispose()

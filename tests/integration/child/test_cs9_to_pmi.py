@@ -103,6 +103,7 @@ def test_validating_the_cs9_sends_it_to_the_pmi_mailbox_and_the_dmp(
 
     with practice.sessions() as session:
         form = certificate_form(session, jade.id, "CS9", actor=doctor, today=today)
+        assert isinstance(form.answers, CertificateAnswers)
         assert form.answers.domestic_accident is False  # prefilled from the exam
         answers: CertificateAnswers = replace(
             form.answers,

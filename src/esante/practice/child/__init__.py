@@ -16,6 +16,7 @@ from esante.practice.child.calendar import ChildCalendar, ExamDue, exam_calendar
 from esante.practice.child.certificates import (
     CertificateAnswers,
     CertificateForm,
+    Cs8Answers,
     certificate_form,
     validate_certificate,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "CertificateAnswers",
     "CertificateForm",
     "CertificatePrompt",
+    "Cs8Answers",
     "ChildCalendar",
     "ExamDue",
     "ExamEntry",

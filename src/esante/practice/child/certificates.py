@@ -12,9 +12,9 @@ user action. The answers map to the codes of the CSE value sets (TA_ASIP
 JDV_ReperageTroubleNeurodeveloppement_CISIS), as the volet's examples do
 (:mod:`esante.cda.examples.certificates`).
 
-The CS8 is prompted and prefilled (mother, birth measurements, vaccinations) but its
-N3 needs the maternity's data (pregnancy, delivery, antenatal tests): esante does not
-build it from the practice's record yet.
+The CS8 (:mod:`.cs8`) is prefilled from the 8-day exam and the birth measurements; the
+maternity's facts (pregnancy, delivery, antenatal tests) are the clinician's answers. It
+feeds the DMP (the Ségur catalogue's CS8 row) and is not sent to the PMI.
 """
 
 from __future__ import annotations
@@ -28,7 +28,13 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from esante.cda import vocabulary as v
-from esante.cda.build.cse import TYPE_CODE, FollowUpCertificateContent, build_cs9, build_cs24
+from esante.cda.build.cse import (
+    TYPE_CODE,
+    FollowUpCertificateContent,
+    build_cs8,
+    build_cs9,
+    build_cs24,
+)
 from esante.cda.build.document import BuiltDocument
 from esante.cda.build.mde import CONSULTATION
 from esante.cda.clinical import (
@@ -44,7 +50,9 @@ from esante.cda.examples.clinical_data import loinc, vitamin_d
 from esante.cda.examples.people import RELATIONSHIPS, phone_uri
 from esante.cda.model import Code, PersonName, Telecom
 from esante.practice.actors import Actor
+from esante.practice.child import cs8
 from esante.practice.child.certificates_prompt import PMI_CERTIFICATES
+from esante.practice.child.cs8 import Cs8Answers
 from esante.practice.child.forms import Parent, exam_form, exam_record, measures_of
 from esante.practice.child.header import child_header
 from esante.practice.child.measurements import Measures, measures_for, paris_time, patient_measures
@@ -120,7 +128,7 @@ class CertificateForm:
     parents: tuple[Parent, ...]
     measures: Measures | None
     vaccinations: tuple[str, ...]
-    answers: CertificateAnswers
+    answers: CertificateAnswers | Cs8Answers
     sent_to_pmi: bool
     document_id: int | None = None
 
@@ -169,7 +177,7 @@ def certificate_form(
     assert patient is not None
     record = _recorded_exam(session, patient, which)
     answers = {q.theme: q.answer for q in form.questions}
-    prefilled = CertificateAnswers(
+    prefilled: CertificateAnswers | Cs8Answers = CertificateAnswers(
         domestic_accident=_yes_no(answers.get("Accidents domestiques", "")),
         neurodevelopment_orientation=_orientation(
             answers.get("Repérage des troubles du neurodéveloppement")
@@ -180,6 +188,10 @@ def certificate_form(
         else None,
         walking_acquired=_walking(session, patient) if which == "CS24" else None,
     )
+    measures = _exam_measures(session, patient, record)
+    if which == "CS8":
+        prefilled = cs8.prefill(answers)
+        measures = _birth_measures(session, patient, record)
     return CertificateForm(
         certificate=which,
         title=TITLES[which],
@@ -188,7 +200,7 @@ def certificate_form(
         examined_on=form.examined_on,
         age=form.age,
         parents=form.parents,
-        measures=_exam_measures(session, patient, record),
+        measures=measures,
         vaccinations=form.vaccinations,
         answers=prefilled,
         sent_to_pmi=which in PMI_CERTIFICATES,
@@ -215,6 +227,12 @@ def _exam_measures(session: Session, patient: Patient, record: ChildExamRecord) 
     if record.measurement_id is not None:
         return measures_for(session, patient.id, record.measurement_id)
     return measures_of(patient_measures(session, patient.id), record.examined_on)
+
+
+def _birth_measures(session: Session, patient: Patient, record: ChildExamRecord) -> Measures | None:
+    """The measures taken on the day of birth, else those of the 8-day exam."""
+    born = [m for m in patient_measures(session, patient.id) if m.measured_on == patient.birth_date]
+    return born[0] if born else _exam_measures(session, patient, record)
 
 
 def _required(value: object, field: str, question: str) -> None:
@@ -414,25 +432,45 @@ def build_certificate(
     session: Session,
     patient_id: int,
     certificate: str,
-    answers: CertificateAnswers,
+    answers: CertificateAnswers | Cs8Answers,
     *,
     actor: Actor,
     author: Practitioner,
     now: datetime,
 ) -> BuiltDocument:
-    """The CS9 / CS24 of the recorded exam with ``answers`` (no store, no send)."""
+    """The CS8 / CS9 / CS24 of the recorded exam with ``answers`` (no store, no send)."""
     which = _which(certificate)
-    if which == "CS8":
-        raise PracticeValidationError(
-            "Le certificat du 8e jour (CS8) n'est pas encore produit par esante depuis le "
-            "dossier du cabinet : il reprend les données de la maternité.",
-            detail="CS8 build from the practice record not implemented",
-            field="certificate",
-        )
     patient = child(session, patient_id, actor, "patients:read")
     record = _recorded_exam(session, patient, which)
-    measures = _exam_measures(session, patient, record)
     immunizations = recorded_vaccinations(session, patient.id, record.examined_on, per_antigen=True)
+    header = child_header(
+        patient,
+        author,
+        type_code=TYPE_CODE,
+        title=TITLES[which],
+        service_event=CONSULTATION,
+        when=paris_time(record.examined_on, now),
+        with_informants=True,
+        participant_function=CORRESPONDENT,
+    )
+    if which == "CS8" or isinstance(answers, Cs8Answers):
+        if which != "CS8" or not isinstance(answers, Cs8Answers):
+            raise PracticeValidationError(
+                f"Les réponses envoyées ne sont pas celles du certificat {which}.",
+                detail=f"{type(answers).__name__} for {which}",
+                field="answers",
+            )
+        cs8.check(answers)
+        content8 = cs8.cs8_content(
+            answers,
+            relative(patient, "MTH", answers.mother_birth_date),
+            _coded(ACTIVITIES, answers.mother_activity or "", "mother_activity", "Activité"),
+            patient.birth_date,
+            _birth_measures(session, patient, record),
+            immunizations,
+        )
+        return build_cs8(header, content8)
+    measures = _exam_measures(session, patient, record)
     mother = relative(patient, "MTH", answers.mother_birth_date)
     has_father = any(r.relationship_code == "FTH" for r in patient.legal_representatives)
     content = certificate_content(
@@ -445,16 +483,6 @@ def build_certificate(
         patient.birth_date,
         record.examined_on,
     )
-    header = child_header(
-        patient,
-        author,
-        type_code=TYPE_CODE,
-        title=TITLES[which],
-        service_event=CONSULTATION,
-        when=paris_time(record.examined_on, now),
-        with_informants=True,
-        participant_function=CORRESPONDENT,
-    )
     builder = build_cs9 if which == "CS9" else build_cs24
     return builder(header, content)
 
@@ -463,7 +491,7 @@ def validate_certificate(
     session: Session,
     patient_id: int,
     certificate: str,
-    answers: CertificateAnswers,
+    answers: CertificateAnswers | Cs8Answers,
     *,
     actor: Actor,
     now: datetime | None = None,
@@ -510,6 +538,7 @@ __all__ = [
     "SCREEN_EXPOSURE",
     "CertificateAnswers",
     "CertificateForm",
+    "Cs8Answers",
     "build_certificate",
     "certificate_content",
     "certificate_form",

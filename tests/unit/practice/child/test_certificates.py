@@ -69,6 +69,7 @@ def test_the_cs9_is_prefilled_from_the_9_month_exam(
         },
     )
     form = certificate_form(session, family.patient_id, "cs9", actor=family.doctor, today=TODAY)
+    assert isinstance(form.answers, CertificateAnswers)
     assert form.certificate == "CS9"
     assert form.sent_to_pmi
     assert form.measures is not None
@@ -84,6 +85,7 @@ def test_an_unanswered_question_is_named(
 ) -> None:
     _exam(session, family, "m9", {"Accidents domestiques": "Aucun accident"})
     form = certificate_form(session, family.patient_id, "CS9", actor=family.doctor, today=TODAY)
+    assert isinstance(form.answers, CertificateAnswers)
     answers = replace(ANSWERED, domestic_accident=form.answers.domestic_accident)
     for field in ("mother_birth_date", "childcare", "neurodevelopment_orientation"):
         with pytest.raises(PracticeValidationError) as info:
@@ -161,6 +163,7 @@ def test_the_cs24_goes_to_the_pmi_too(session: Session, schedule_vaccinations: N
     family = make_family(session, birth_date=date(2024, 11, 22), sex="M")
     _exam(session, family, "m24-25", {"Exposition aux écrans": "Jamais"})
     form = certificate_form(session, family.patient_id, "CS24", actor=family.doctor, today=TODAY)
+    assert isinstance(form.answers, CertificateAnswers)
     assert form.answers.screen_exposure == "GEN-311"
     answers = replace(
         ANSWERED,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from esante.cda.build._xml import PARIS
 from esante.practice.child import (
     CertificateAnswers,
+    Cs8Answers,
     ExamEntry,
     Measures,
     certificate_form,
@@ -257,6 +258,40 @@ class AnswersIn(InputModel):
         return CertificateAnswers(**self.model_dump())
 
 
+class Cs8AnswersIn(InputModel):
+    """The CS8's answers: the maternity's facts and the first days (CSE value set codes)."""
+
+    mother_birth_date: date | None = None
+    mother_activity: str | None = Field(default=None, max_length=20)
+    alcohol_glasses_per_week: int | None = Field(default=None, ge=0, le=200)
+    tobacco_cigarettes_per_day: int | None = Field(default=None, ge=0, le=200)
+    other_addiction: bool | None = None
+    children_at_home_before: int | None = Field(default=None, ge=0, le=30)
+    feeding: str | None = Field(default=None, max_length=20)
+    tuberculosis_risk: bool | None = None
+    gravidity: int | None = Field(default=None, ge=1, le=30)
+    parity: int | None = Field(default=None, ge=1, le=30)
+    first_consultation: str | None = Field(default=None, max_length=20)
+    preeclampsia: bool | None = None
+    gestational_diabetes: bool | None = None
+    trisomy_screening: bool | None = None
+    ultrasound_count: int | None = Field(default=None, ge=0, le=50)
+    morphology_ultrasound: bool | None = None
+    early_prenatal_interview: bool | None = None
+    hbs: str | None = Field(default=None, max_length=20)
+    fetuses: int | None = Field(default=None, ge=1, le=8)
+    gestational_age_weeks: int | None = Field(default=None, ge=20, le=45)
+    labour_start: str | None = Field(default=None, max_length=20)
+    analgesia: str | None = Field(default=None, max_length=20)
+    delivery: str | None = Field(default=None, max_length=20)
+    hearing_screening_done: bool | None = None
+    hearing_result: str | None = Field(default=None, max_length=20)
+    specialised_acts: bool = False
+
+    def answers(self) -> Cs8Answers:
+        return Cs8Answers(**self.model_dump())
+
+
 class CertificateFormPublic(BaseModel):
     """The certificate prefilled from its exam."""
 
@@ -269,7 +304,7 @@ class CertificateFormPublic(BaseModel):
     parents: list[dict[str, str | None]]
     measures: MeasuresPublic | None
     vaccinations: list[str]
-    answers: AnswersIn
+    answers: AnswersIn | Cs8AnswersIn
     sent_to_pmi: bool
     document_id: int | None
 
@@ -403,7 +438,9 @@ def validate_report(
     return _validated(session, done)
 
 
-def _answers(answers: CertificateAnswers) -> AnswersIn:
+def _answers(answers: CertificateAnswers | Cs8Answers) -> AnswersIn | Cs8AnswersIn:
+    if isinstance(answers, Cs8Answers):
+        return Cs8AnswersIn.model_validate(answers.__dict__)
     return AnswersIn.model_validate(answers.__dict__)
 
 
@@ -438,10 +475,33 @@ def read_certificate(
 
 
 @router.post(
+    "/patients/{patient_id}/child/certificates/CS8",
+    response_model=ValidatedDocumentPublic,
+    status_code=status.HTTP_201_CREATED,
+    summary="Valider le certificat du 8e jour (CS8) : enregistré, envoyé au DMP",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+def post_cs8(
+    patient_id: RecordId,
+    body: Cs8AnswersIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    response: Response,
+) -> ValidatedDocumentPublic:
+    done = validate_certificate(
+        session, patient_id, "CS8", body.answers(), actor=actor, options=_options(settings)
+    )
+    session.commit()
+    response.headers["Location"] = f"/api/documents/{done.document.id}"
+    return _validated(session, done)
+
+
+@router.post(
     "/patients/{patient_id}/child/certificates/{certificate}",
     response_model=ValidatedDocumentPublic,
     status_code=status.HTTP_201_CREATED,
-    summary="Valider le certificat : DMP et, pour CS9 / CS24, envoi MSSanté à la PMI",
+    summary="Valider le certificat CS9 / CS24 : DMP et envoi MSSanté à la PMI",
     responses={**NOT_FOUND, **CONFLICT},
 )
 def post_certificate(
