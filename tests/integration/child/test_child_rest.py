@@ -92,10 +92,18 @@ def test_the_12_month_like_walk_over_rest(world: tuple[AppClient, Family]) -> No
     assert prompt["certificate"] == "CS9"
     assert prompt["sent_to_pmi"] is True
 
+    preview = client.get(f"{base}/exams/m9/report.pdf")  # before validation: a preview
+    assert preview.status_code == 200, preview.text
+    assert preview.headers["content-type"] == "application/pdf"
+    assert preview.content.startswith(b"%PDF-")
+
     report = client.post(f"{base}/exams/m9/report")
     assert report.status_code == 201, report.text
     assert [o["kind"] for o in report.json()["orders"]] == ["dmp_submit"]
     assert report.headers["Location"].startswith("/api/documents/")
+
+    printed = client.get(f"{base}/exams/m9/report.pdf")  # the validated report, for the parents
+    assert printed.content.startswith(b"%PDF-")
 
     certificate = client.get(f"{base}/certificates/CS9")
     assert certificate.status_code == 200, certificate.text

@@ -27,6 +27,7 @@ from esante.cda.build.mde import CONSULTATION
 from esante.cda.build.pdf import TextSection
 from esante.cda.examples.clinical_data import measure_row
 from esante.cda.model import Code
+from esante.cda.read import extract_pdf
 from esante.practice.actors import Actor
 from esante.practice.child.certificates_prompt import CertificatePrompt, certificate_prompt
 from esante.practice.child.forms import ExamForm, exam_form, exam_record
@@ -35,7 +36,7 @@ from esante.practice.child.measurements import measures_for, paris_time
 from esante.practice.child.records import DEFAULT_SEND, SendOptions, child, signed_in_professional
 from esante.practice.documents import ValidatedDocument, validate_document
 from esante.practice.errors import PracticeValidationError
-from esante.store import ConflictError, NotFoundError, Patient, Practitioner, utcnow
+from esante.store import ConflictError, Document, NotFoundError, Patient, Practitioner, utcnow
 from esante.store.child_models import ChildExamRecord
 
 TYPE_CODE = Code(TYPE_CODE_VALUE, v.LOINC, "CR d'examen de l'enfant", "LOINC")
@@ -246,3 +247,26 @@ def validate_exam_report(
     record.document_id = validated.document.id
     session.flush()
     return validated
+
+
+def exam_report_pdf(
+    session: Session,
+    patient_id: int,
+    exam_id: str,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> bytes:
+    """The report as the parents are given it (PDF/A): the validated one, else a preview
+    of the exam as recorded, signed by the actor (built, neither stored nor sent)."""
+    now = now or utcnow()
+    exam = child_exam(exam_id)
+    patient = child(session, patient_id, actor, "patients:read")
+    record = exam_record(session, patient.id, exam.id)
+    if record is not None and record.document_id is not None:
+        document = session.get(Document, record.document_id)
+        if document is not None:
+            return extract_pdf(document.content)
+    author = signed_in_professional(session, actor)
+    built = build_exam_report(session, patient.id, exam.id, actor=actor, author=author, now=now)
+    return extract_pdf(built.xml)

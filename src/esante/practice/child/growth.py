@@ -10,8 +10,9 @@ tables with their LMS parameters:
   10 years, nor head circumference past 5 years: those are *not covered*, and a measure
   outside the covered ages gets no z-score rather than an extrapolated one).
 
-The French 2018 curves (AFPA/CRESS/Inserm, carnet de santé 2018) are not used: their
-LMS parameters are not published under a licence esante can ship.
+The French 2018 curves (AFPA/CRESS/Inserm, those of the carnet de santé since 2018) are
+not used: esante found no publication of their parameters under a licence that allows
+shipping them, so the charts say "OMS" and nothing else.
 
 A z-score is the package's own computation (WHO "Computation of centiles and z-scores",
 ch. 7, with the restricted weight-based adjustment beyond ±3). The reference curves

@@ -37,6 +37,7 @@ from esante.practice.child import (
 from esante.practice.child.calendar import ExamDue
 from esante.practice.child.certificates_prompt import CertificatePrompt
 from esante.practice.child.curves import indicator_value, parse_indicator, patient_growth_chart
+from esante.practice.child.exams import exam_report_pdf
 from esante.practice.child.growth import REFERENCES, z_score
 from esante.practice.child.records import SendOptions
 from esante.practice.conformance import kit_validator
@@ -197,7 +198,7 @@ class ExamFormPublic(BaseModel):
 
     exam_id: str
     title: str
-    themes_age: str
+    exam_age: str
     patient_id: int
     child_name: str
     sex: str
@@ -342,7 +343,7 @@ def read_exam(
     return ExamFormPublic(
         exam_id=form.exam.id,
         title=form.exam.title,
-        themes_age=form.exam.age,
+        exam_age=form.exam.age,
         patient_id=form.patient_id,
         child_name=form.child_name,
         sex=form.sex,
@@ -436,6 +437,20 @@ def validate_report(
     session.commit()
     response.headers["Location"] = f"/api/documents/{done.document.id}"
     return _validated(session, done)
+
+
+@router.get(
+    "/patients/{patient_id}/child/exams/{exam_id}/report.pdf",
+    summary="Compte rendu d'examen à imprimer pour les parents (PDF/A)",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}, **NOT_FOUND},
+)
+def report_pdf(
+    patient_id: RecordId, exam_id: ExamId, session: SessionDep, actor: ActorDep
+) -> Response:
+    pdf = exam_report_pdf(session, patient_id, exam_id, actor=actor)
+    session.commit()  # the trace of the read
+    return Response(content=pdf, media_type="application/pdf")
 
 
 def _answers(answers: CertificateAnswers | Cs8Answers) -> AnswersIn | Cs8AnswersIn:
