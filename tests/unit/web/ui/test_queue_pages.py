@@ -192,6 +192,11 @@ def test_a_document_page_lists_its_orders_with_their_history(demo: Demo) -> None
     assert f"Historique de l'envoi n° {order_id}" in page
     assert "programmé" in page and "bloqué" in page  # noqa: PT018 - the two steps
     assert f"Débloquer (envoi n° {order_id})" in page
+    raw = demo.client.get(f"/documents/{document_id}").text
+    assert f'hx-get="/envois/document/{document_id}"' in raw  # the document's live list
+    fragment = demo.client.get(f"/envois/document/{document_id}", headers={"HX-Request": "1"})
+    assert "<html" not in fragment.text
+    assert f"Débloquer (envoi n° {order_id})" in _text(fragment.text)
 
 
 def _order(**values: object) -> SendOrder:

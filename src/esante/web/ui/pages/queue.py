@@ -4,12 +4,13 @@ take (issue 14, "Send queue").
 
 ``GET /envois`` is the page (filters: state, patient; a limit, so that a structure with
 thousands of orders stays fast), ``GET /envois/liste`` the fragment the page polls every
-5 s with htmx (``hx-trigger="every 5s"``): the countdown and the states move without a
-reload, and the page works without script (the countdown is computed server-side, a
-reload refreshes it). ``POST /envois/{id}/{action}`` blocks, unblocks, cancels, sends now
-or retries through :mod:`esante.practice.orders`, which checks the role (a secretary may
-hold a send; releasing or cancelling is a professional's decision) and traces; a refusal
-is a French page with the HTTP status of the error (403, 409).
+5 s with htmx (``hx-trigger="every 5s"``; ``GET /envois/document/{id}`` for a document's
+page): the countdown and the states move without a reload, and the page works without
+script (the countdown is computed server-side, a reload refreshes it).
+``POST /envois/{id}/{action}`` blocks, unblocks, cancels, sends now or retries through
+:mod:`esante.practice.orders`, which checks the role (a secretary may hold a send;
+releasing or cancelling is a professional's decision) and traces; a refusal is a French
+page with the HTTP status of the error (403, 409).
 
 Every button has a stable ``id``: htmx puts the focus back on the element of the same id
 after a swap, so a keyboard user keeps their place while the list refreshes.
@@ -43,6 +44,8 @@ router = APIRouter()
 
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 1000
+DOCUMENT_ORDERS: Final = 100
+"""Orders shown for one document (a handful in practice: DMP, MSSanté copies, deletion)."""
 VERB_LABELS: Final[dict[orders.Verb, str]] = {
     "block": "Bloquer",
     "unblock": "Débloquer",
@@ -292,6 +295,32 @@ def queue_fragment(
 ) -> Response:
     """The list alone, polled by the page every 5 s (countdowns, states)."""
     return _listing(request, session, console, "queue/list.html", etat, patient, limite)
+
+
+@router.get("/envois/document/{document_id}")
+def document_orders_fragment(
+    document_id: int, request: Request, session: SessionDep, console: ConsoleDep
+) -> Response:
+    """A document's orders alone, polled by the document's page every 5 s."""
+    try:
+        page = orders.list_orders(
+            session, actor=console.actor, document_id=document_id, limit=DOCUMENT_ORDERS
+        )
+        steps = last_steps(session, [o.id for o in page.items])
+        session.commit()  # the trace of the page
+    except EsanteError as exc:
+        session.rollback()
+        return error_page(request, console, exc)
+    now = utcnow()
+    return render(
+        request,
+        console,
+        "queue/document_list.html",
+        rows=[order_view(console.actor, o, now, steps.get(o.id)) for o in page.items],
+        document_id=document_id,
+        back=f"/documents/{document_id}",
+        now=now,
+    )
 
 
 def error_page(request: Request, console: Console, exc: EsanteError) -> Response:

@@ -50,7 +50,7 @@ from esante.web.api.deps import SessionDep, SettingsDep
 from esante.web.api.errors import status_for
 from esante.web.ui.deps import Console, ConsoleDep
 from esante.web.ui.forms import form_fields
-from esante.web.ui.pages.queue import error_page, order_view
+from esante.web.ui.pages.queue import DOCUMENT_ORDERS, error_page, order_view
 from esante.web.ui.templating import court, render
 
 router = APIRouter()
@@ -244,7 +244,9 @@ def document_page(
     acknowledgements, the print and the CDA."""
     try:
         document = read_stored_document(session, document_id, actor=console.actor)
-        page = orders.list_orders(session, actor=console.actor, document_id=document_id, limit=100)
+        page = orders.list_orders(
+            session, actor=console.actor, document_id=document_id, limit=DOCUMENT_ORDERS
+        )
         steps = last_steps(session, [o.id for o in page.items])
         session.commit()
     except EsanteError as exc:
@@ -264,6 +266,8 @@ def document_page(
         validated=bool(valide),
         state_labels=STATE_LABELS,
         back=f"/documents/{document_id}",
+        document_id=document_id,
+        now=now,
     )
 
 
