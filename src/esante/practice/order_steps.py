@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from esante.store.models import Practitioner, SendOrderEvent, StaffAccount
 
-__all__ = ["LastStep", "last_steps"]
+__all__ = ["LastStep", "actor_names", "last_steps"]
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class LastStep:
     reason: str | None
 
 
-def _names(session: Session, ids: Iterable[str]) -> dict[str, str]:
+def actor_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """The names of the people an order's history names (``by``), those known here."""
     wanted = {i for i in ids if i}
     names: dict[str, str] = {}
     rpps = {i[1:] for i in wanted if i.startswith("8") and i[1:].isdigit()}
@@ -59,5 +60,5 @@ def last_steps(session: Session, order_ids: Sequence[int]) -> dict[int, LastStep
         .group_by(SendOrderEvent.order_id)
     )
     events = list(session.scalars(select(SendOrderEvent).where(SendOrderEvent.id.in_(latest))))
-    names = _names(session, (e.by for e in events if e.by))
+    names = actor_names(session, (e.by for e in events if e.by))
     return {e.order_id: LastStep(e.by, names.get(e.by) if e.by else None, e.reason) for e in events}

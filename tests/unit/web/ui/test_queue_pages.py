@@ -191,6 +191,11 @@ def test_a_document_page_lists_its_orders_with_their_history(demo: Demo) -> None
     page = _text(demo.client.get(f"/documents/{document_id}").text)
     assert f"Historique de l'envoi n° {order_id}" in page
     assert "programmé" in page and "bloqué" in page  # noqa: PT018 - the two steps
+    from esante.demo import demo_dataset
+
+    gp = demo_dataset().practitioner("generaliste")
+    named = f"{gp.given_name} {gp.family_name} — bloqué par l'utilisateur".lower()
+    assert named in page.lower()  # the history names who blocked
     assert f"Débloquer (envoi n° {order_id})" in page
     raw = demo.client.get(f"/documents/{document_id}").text
     assert f'hx-get="/envois/document/{document_id}"' in raw  # the document's live list

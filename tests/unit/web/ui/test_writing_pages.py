@@ -316,3 +316,31 @@ def test_a_vsm_carries_the_coded_entries_and_names_the_uncoded_ones(demo: Demo) 
     xml = content.decode("utf-8")
     assert 'code="I10"' in xml
     assert "Allergie aux pollens de graminées" in xml  # in the points de vigilance
+
+
+def test_a_secretary_cannot_sign_a_document(demo: Demo) -> None:
+    from esante.demo import demo_dataset
+    from esante.practice.actors import professional_actor
+    from esante.practice.staff import actor_of, create_staff_account
+
+    app = demo.client.app
+    with app.state.session_factory() as session:
+        gp = professional_actor(session, demo_dataset().practitioner("generaliste").id_nat_ps, None)
+        made = create_staff_account(
+            session,
+            login="accueil",
+            password="un mot de passe assez long",
+            display_name="Accueil du cabinet",
+            role="secretaire",
+            structure_id=gp.structure_id,
+        )
+        session.commit()
+        secretary = actor_of(made.account)
+    demo.client.sign_in(app, secretary)
+    before = _documents_of(demo, "robert")
+    editor = html.unescape(demo.client.get(f"/patients/{demo.patients['robert']}/rediger").text)
+    assert "connectez-vous avec votre compte professionnel" in editor
+    answer = _write(demo, "robert", REPORT, action="valider")
+    assert answer.status_code == 422  # type: ignore[attr-defined]
+    assert "signé par un professionnel de santé" in html.unescape(answer.text)  # type: ignore[attr-defined]
+    assert _documents_of(demo, "robert") == before

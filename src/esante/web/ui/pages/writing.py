@@ -38,7 +38,7 @@ from esante.practice import orders
 from esante.practice.authoring import KINDS, VISIBILITY_LABELS, send_plan, write_document
 from esante.practice.conformance import kit_validator
 from esante.practice.documents import dmp_delivery, patient_documents, read_stored_document
-from esante.practice.order_steps import last_steps
+from esante.practice.order_steps import actor_names, last_steps
 from esante.practice.patients import read_patient
 from esante.practice.received import provenance_of
 from esante.practice.record_lists import KIND_LABELS as LIST_LABELS
@@ -248,6 +248,7 @@ def document_page(
             session, actor=console.actor, document_id=document_id, limit=DOCUMENT_ORDERS
         )
         steps = last_steps(session, [o.id for o in page.items])
+        names = actor_names(session, (e.by for o in page.items for e in o.events if e.by))
         session.commit()
     except EsanteError as exc:
         session.rollback()
@@ -267,6 +268,7 @@ def document_page(
         state_labels=STATE_LABELS,
         back=f"/documents/{document_id}",
         document_id=document_id,
+        names=names,
         now=now,
     )
 
