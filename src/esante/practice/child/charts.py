@@ -1,9 +1,9 @@
 """Growth charts as SVG text: the WHO percentile bands and the child's measures.
 
-Drawn by matplotlib (Agg-free SVG backend through :class:`matplotlib.figure.Figure`, no
-pyplot state: safe in a web worker), text kept as ``<text>`` (``svg.fonttype`` none) so
-the console, a PDF renderer and a test read the labels; metadata without a date and a
-fixed hash salt so the same record draws the same bytes. The artists carry ids
+Drawn by matplotlib (imported on first use) through :class:`matplotlib.figure.Figure`
+and its SVG backend, no pyplot state (safe in a web worker); text kept as ``<text>``
+(``svg.fonttype`` none) so the console, a PDF renderer and a test read the labels;
+metadata without a date and a fixed hash salt so the same record draws the same bytes. The artists carry ids
 (``gid``): ``band-P3-P97``, ``band-P15-P85``, ``curve-P3``…``curve-P97`` and
 ``child-points``, for tests and style sheets.
 
@@ -19,9 +19,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-import matplotlib
-from matplotlib.figure import Figure
-
 from esante.practice.child.growth import (
     DAYS_PER_MONTH,
     PERCENTILES,
@@ -29,8 +26,6 @@ from esante.practice.child.growth import (
     Indicator,
     reference_curves,
 )
-
-matplotlib.use("Agg")
 
 CHILD_COLOUR = "#c0392b"
 BAND_COLOURS = {"band-P3-P97": "#dce9f5", "band-P15-P85": "#b3cde8"}
@@ -64,6 +59,11 @@ def growth_chart_svg(
     title: str | None = None,
 ) -> str:
     """The chart of ``indicator`` for a child of ``sex`` (F/M) born on ``birth_date``."""
+    # matplotlib is imported on first drawing: the service and the CLI start without it
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    matplotlib.use("Agg")
     reference = REFERENCES[indicator]
     span = _span_days(birth_date, points, indicator)
     in_years = span > int(5 * 365.25)
