@@ -3,9 +3,9 @@
 Drawn by matplotlib (imported on first use) through :class:`matplotlib.figure.Figure`
 and its SVG backend, no pyplot state (safe in a web worker); text kept as ``<text>``
 (``svg.fonttype`` none) so the console, a PDF renderer and a test read the labels;
-metadata without a date and a fixed hash salt so the same record draws the same bytes. The artists carry ids
-(``gid``): ``band-P3-P97``, ``band-P15-P85``, ``curve-P3``…``curve-P97`` and
-``child-points``, for tests and style sheets.
+metadata without a date and a fixed hash salt so the same record draws the same bytes.
+The artists carry ids (``gid``): ``band-P3-P97``, ``band-P15-P85``, ``curve-P3`` to
+``curve-P97`` and ``child-points``, for tests and style sheets.
 
 Axes in French: age in months up to 5 years, in years after; the measure with its unit.
 The references and their coverage are those of :mod:`esante.practice.child.growth`.
