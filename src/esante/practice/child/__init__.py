@@ -3,11 +3,14 @@ the health certificates and the PMI, the measurements and the growth curves.
 
 Modules, small and named for what they hold: :mod:`.calendar` (due / done / overdue),
 :mod:`.forms` (an exam's form prefilled from the record), :mod:`.exams` (recording an
-exam, its CR d'examen N1), :mod:`.certificates_prompt` and :mod:`.certificates` (CS8 /
-CS9 / CS24), :mod:`.measurements` (per visit, BMI, the CSE-MDE N3), :mod:`.growth` (WHO
-z-scores and reference curves) and :mod:`.charts` (SVG), :mod:`.header` (the CDA header
-from the practice's records), :mod:`.vaccinations` (the hook to the vaccination record),
-:mod:`.records` (the patient checked and traced).
+exam, its CR d'examen N1, the PDF for the parents), :mod:`.certificates_prompt` (which
+certificate an exam calls for), :mod:`.certificates` (prefill, build, validate),
+:mod:`.followup` (CS9 / CS24 answers and content) and :mod:`.cs8` (the CS8's),
+:mod:`.measurements` (per visit, BMI, the CSE-MDE N3), :mod:`.growth` (WHO z-scores and
+reference curves), :mod:`.charts` (SVG) and :mod:`.curves` (a child's chart from the
+record), :mod:`.header` (the CDA header from the practice's records),
+:mod:`.vaccinations` (what the vaccination record gives), :mod:`.records` (the patient
+checked and traced; the send options).
 """
 
 from __future__ import annotations
