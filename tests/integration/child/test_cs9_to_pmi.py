@@ -1,5 +1,7 @@
 """The 9-month exam prompts the CS9; validating it sends it to the PMI and the DMP.
 
+The exam's CR d'examen (N1) reaches the DMP too.
+
 Real sockets: the practice database (SQLite and PostgreSQL) with the demo people, the
 sandbox's DMP over mutual TLS and its MSSanté operator, the real worker in between. The
 PMI mailbox is read back with nothing but ``imaplib`` and ``email``; the sandbox DMP is
@@ -34,6 +36,7 @@ from esante.practice.child import (
     record_exam,
     record_measures,
     validate_certificate,
+    validate_exam_report,
 )
 from esante.practice.child.records import SendOptions
 from tests.integration.feeding.conftest import Practice
@@ -100,6 +103,12 @@ def test_validating_the_cs9_sends_it_to_the_pmi_mailbox_and_the_dmp(
         session.commit()
     assert recorded.certificate is not None
     assert recorded.certificate.certificate == "CS9"  # the prompt
+    with practice.sessions() as session:
+        report = validate_exam_report(
+            session, jade.id, "m9", actor=doctor, options=SendOptions(deferral=timedelta(0))
+        )
+        session.commit()
+        report_id = report.document.unique_id
 
     with practice.sessions() as session:
         form = certificate_form(session, jade.id, "CS9", actor=doctor, today=today)
@@ -130,9 +139,10 @@ def test_validating_the_cs9_sends_it_to_the_pmi_mailbox_and_the_dmp(
     worker = practice.worker().worker
     for _ in range(5):  # no user action: the worker sends both orders
         worker.run_once()
-        if practice.in_dmp(unique_id):
+        if practice.in_dmp(unique_id) and practice.in_dmp(report_id):
             break
     assert practice.in_dmp(unique_id) == 1
+    assert practice.in_dmp(report_id) == 1  # the CR d'examen too
 
     delivered = [
         m
