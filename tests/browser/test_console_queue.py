@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Iterator
 
 import httpx
+import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 from sqlalchemy import select
@@ -24,9 +25,10 @@ from sqlalchemy import select
 from esante.cli.serve import load_demo_data, prepare_database
 from esante.config import Settings
 from esante.demo import DEFAULT_SEED, demo_dataset
+from esante.practice.staff import create_staff_account
 from esante.sandbox.psc import PscServer
 from esante.sandbox.runtime import RunningSandbox, SandboxOptions, start_sandbox
-from esante.store import Patient, make_engine, session_factory
+from esante.store import Patient, Practitioner, make_engine, session_factory
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ESANTE, Esante, _free_port, sign_in_with_psc
 from tests.waiting import wait_until
@@ -168,5 +170,76 @@ def test_a_gp_writes_validates_and_drives_the_send_to_the_dmp(
         assert_accessible(page, "rédaction (tablette)")
         page.goto(f"{base}/envois")
         assert_accessible(page, "envois (tablette)")
+    finally:
+        context.close()
+
+
+def _secretary_account(database_url: str) -> tuple[str, str, str]:
+    """A secretariat account of the GP's structure: login, password, TOTP secret."""
+    engine = make_engine(database_url)
+    with session_factory(engine)() as session:
+        gp = session.scalars(
+            select(Practitioner).where(
+                Practitioner.rpps == demo_dataset().practitioner("generaliste").rpps
+            )
+        ).one()
+        made = create_staff_account(
+            session,
+            login="accueil-navigateur",
+            password="un mot de passe assez long",
+            display_name="Accueil du cabinet",
+            role="secretaire",
+            structure_id=gp.structure_id,
+        )
+        session.commit()
+    engine.dispose()
+    return "accueil-navigateur", "un mot de passe assez long", made.totp_secret
+
+
+def test_a_secretary_holds_a_send_but_sees_no_release(
+    browser: Browser, served: Esante, dmp_psc: PscServer
+) -> None:
+    base = served.base
+    paulette = _patient_id(served.database_url, "paulette")
+    gp_context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    try:
+        page = gp_context.new_page()
+        sign_in_with_psc(page, base, dmp_psc, "generaliste")
+        page.goto(f"{base}/patients/{paulette}/rediger")
+        page.fill("#f-texte", REPORT)
+        page.get_by_role("button", name="Valider", exact=True).click()
+        page.wait_for_url(re.compile(r".*/documents/\d+\?valide=1$"))
+        document_id = int(re.search(r"/documents/(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    finally:
+        gp_context.close()
+
+    login, password, secret = _secretary_account(served.database_url)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(f"{base}/auth/connexion")
+        page.fill('input[name="login"]', login)
+        page.fill('input[name="password"]', password)
+        page.fill('input[name="code"]', pyotp.TOTP(secret).now())
+        page.locator('form[action="/auth/local"] [type="submit"]').click()
+        page.wait_for_url(f"{base}/**")
+        expect(page.locator("#acteur")).to_contain_text("Accueil du cabinet")
+
+        page.goto(f"{base}/documents/{document_id}")
+        orders = page.locator("#envois-document")
+        expect(orders).to_contain_text("Envoi dans")
+        buttons = orders.get_by_role("button")
+        expect(buttons).to_have_count(1)  # only « Bloquer » for the secretariat
+        expect(buttons).to_have_text(re.compile("^Bloquer"))
+        assert_accessible(page, "document (secrétariat)")
+        orders.get_by_role("button", name=re.compile("^Bloquer")).click()
+        page.wait_for_url(f"{base}/documents/{document_id}")
+        orders = page.locator("#envois-document")
+        expect(orders).to_contain_text("Bloqué par Accueil du cabinet")
+        expect(orders.get_by_role("button")).to_have_count(0)  # releasing is the GP's
+
+        page.goto(f"{base}/patients/{paulette}/rediger")
+        expect(page.locator("main")).to_contain_text("compte professionnel")
+        assert_accessible(page, "rédaction (secrétariat)")
     finally:
         context.close()
