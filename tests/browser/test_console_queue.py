@@ -14,12 +14,14 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pyotp
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from esante.cli.serve import load_demo_data, prepare_database
@@ -32,6 +34,9 @@ from esante.store import Patient, Practitioner, make_engine, session_factory
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import ESANTE, Esante, _free_port, sign_in_with_psc
 from tests.waiting import wait_until
+
+ARTEFACTS = "ESANTE_TEST_ARTIFACTS"
+"""Directory where the screenshots of each step are kept (a temporary one by default)."""
 
 REPORT = (
     "Motif de consultation : essoufflement à l'effort.\n"
@@ -106,6 +111,28 @@ def served(
         process.wait(timeout=30)
 
 
+class Steps:
+    """Each screen of a walk: checked with axe-core, then its screenshot kept."""
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.count = 0
+
+    def __call__(self, page: Page, what: str) -> None:
+        assert_accessible(page, what)
+        self.count += 1
+        plain = unicodedata.normalize("NFKD", what.lower()).encode("ascii", "ignore").decode()
+        name = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+        page.screenshot(path=self.directory / f"{self.count:02d}-{name}.png", full_page=True)
+
+
+@pytest.fixture
+def steps(request: pytest.FixtureRequest, tmp_path: Path) -> Steps:
+    root = Path(os.environ[ARTEFACTS]) if os.environ.get(ARTEFACTS) else tmp_path
+    return Steps(root / "console-queue" / request.node.name)
+
+
 def _patient_id(database_url: str, key: str) -> int:
     engine = make_engine(database_url)
     with session_factory(engine)() as session:
@@ -117,7 +144,7 @@ def _patient_id(database_url: str, key: str) -> int:
 
 
 def test_a_gp_writes_validates_and_drives_the_send_to_the_dmp(
-    browser: Browser, served: Esante, dmp_psc: PscServer
+    browser: Browser, served: Esante, dmp_psc: PscServer, steps: Steps
 ) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
     page = context.new_page()
@@ -130,25 +157,25 @@ def test_a_gp_writes_validates_and_drives_the_send_to_the_dmp(
         page.get_by_role("link", name="Rédiger un document").click()
         page.wait_for_url(f"{base}/patients/{robert}/rediger")
         expect(page.get_by_text("Sera envoyé au DMP")).to_be_visible()
-        assert_accessible(page, "rédaction d'un document")
+        steps(page, "rédaction d'un document")
 
         page.fill("#f-texte", REPORT)
         page.get_by_role("button", name="Valider", exact=True).click()
         page.wait_for_url(re.compile(r".*/documents/\d+\?valide=1$"))
         expect(page.get_by_role("status")).to_contain_text("Document enregistré")
-        assert_accessible(page, "document validé")
+        steps(page, "document validé")
         document_id = int(re.search(r"/documents/(\d+)", page.url).group(1))  # type: ignore[union-attr]
 
         page.goto(f"{base}/envois")
         row = page.locator("tr", has=page.locator(f'a[href="/documents/{document_id}"]')).first
         expect(row).to_contain_text("Envoi dans")
-        assert_accessible(page, "liste des envois")
+        steps(page, "liste des envois")
         order_id = (row.get_attribute("id") or "").removeprefix("envoi-")
 
         row.get_by_role("button", name=re.compile("^Bloquer")).click()
         row = page.locator(f"#envoi-{order_id}")
         expect(row).to_contain_text("Bloqué par")
-        assert_accessible(page, "envoi bloqué")
+        steps(page, "envoi bloqué")
         row.get_by_role("button", name=re.compile("^Débloquer")).click()
         row = page.locator(f"#envoi-{order_id}")
         expect(row).to_contain_text("Envoi dans")
@@ -157,7 +184,7 @@ def test_a_gp_writes_validates_and_drives_the_send_to_the_dmp(
         expect(page.locator(f"#envoi-{order_id}")).to_contain_text(
             "Envoyé au DMP le", timeout=90_000
         )
-        assert_accessible(page, "envoi effectué")
+        steps(page, "envoi effectué")
 
         page.goto(f"{base}/documents/{document_id}")
         expect(page.locator("main")).to_contain_text("dans le DMP depuis le")
@@ -167,9 +194,9 @@ def test_a_gp_writes_validates_and_drives_the_send_to_the_dmp(
 
         page.set_viewport_size({"width": 768, "height": 1024})
         page.goto(f"{base}/patients/{robert}/rediger")
-        assert_accessible(page, "rédaction (tablette)")
+        steps(page, "rédaction (tablette)")
         page.goto(f"{base}/envois")
-        assert_accessible(page, "envois (tablette)")
+        steps(page, "envois (tablette)")
     finally:
         context.close()
 
@@ -197,7 +224,7 @@ def _secretary_account(database_url: str) -> tuple[str, str, str]:
 
 
 def test_a_secretary_holds_a_send_but_sees_no_release(
-    browser: Browser, served: Esante, dmp_psc: PscServer
+    browser: Browser, served: Esante, dmp_psc: PscServer, steps: Steps
 ) -> None:
     base = served.base
     paulette = _patient_id(served.database_url, "paulette")
@@ -231,7 +258,7 @@ def test_a_secretary_holds_a_send_but_sees_no_release(
         buttons = orders.get_by_role("button")
         expect(buttons).to_have_count(1)  # only « Bloquer » for the secretariat
         expect(buttons).to_have_text(re.compile("^Bloquer"))
-        assert_accessible(page, "document (secrétariat)")
+        steps(page, "document (secrétariat)")
         orders.get_by_role("button", name=re.compile("^Bloquer")).click()
         page.wait_for_url(f"{base}/documents/{document_id}")
         orders = page.locator("#envois-document")
@@ -240,6 +267,6 @@ def test_a_secretary_holds_a_send_but_sees_no_release(
 
         page.goto(f"{base}/patients/{paulette}/rediger")
         expect(page.locator("main")).to_contain_text("compte professionnel")
-        assert_accessible(page, "rédaction (secrétariat)")
+        steps(page, "rédaction (secrétariat)")
     finally:
         context.close()
