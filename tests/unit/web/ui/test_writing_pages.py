@@ -132,6 +132,7 @@ def test_valider_stores_and_queues_the_catalogue_sends_in_one_click(demo: Demo) 
     assert page.status_code == 200
     body = html.unescape(page.text)
     assert "Document enregistré" in body
+    assert "Règles d'envoi appliquées" in body
     assert "Envoi dans" in body  # the deferral countdown
     assert "produit dans ce cabinet" in body
     assert f'href="/documents/{document_id}/imprimer"' in page.text
@@ -147,7 +148,8 @@ def test_ne_pas_envoyer_stores_without_any_order_and_is_not_remembered(demo: Dem
     location = answer.headers["location"]  # type: ignore[attr-defined]
     document_id = int(location.split("/")[2].split("?")[0])
     assert _orders_of(demo, document_id) == []
-    assert "Aucun envoi" in demo.client.get(location).text
+    assert location.endswith("?valide=2")
+    assert "sans aucun envoi" in html.unescape(demo.client.get(location).text)
     # the next validation sends again: the choice was for that document only
     again = _write(demo, "robert", REPORT + " Contrôle.", action="valider")
     next_id = int(again.headers["location"].split("/")[2].split("?")[0])  # type: ignore[attr-defined]

@@ -55,6 +55,9 @@ from esante.web.ui.templating import court, render
 
 router = APIRouter()
 
+VALIDATED_SENT: Final = 1
+VALIDATED_NOT_SENT: Final = 2
+"""``?valide=`` after the click: « Valider » (sends queued) or « Ne pas envoyer »."""
 MAX_DOCUMENTS: Final = 200
 """Documents listed on the record (newest first; the API pages further)."""
 
@@ -229,7 +232,8 @@ async def validate_written(
         except EsanteError as again:
             session.rollback()
             return error_page(request, console, again)
-    return RedirectResponse(f"/documents/{done.document.id}?valide=1", status_code=303)
+    flag = VALIDATED_SENT if send else VALIDATED_NOT_SENT
+    return RedirectResponse(f"/documents/{done.document.id}?valide={flag}", status_code=303)
 
 
 @router.get("/documents/{document_id}")
@@ -254,6 +258,9 @@ def document_page(
         session.rollback()
         return error_page(request, console, exc)
     now = utcnow()
+    rules: tuple[str, ...] = ()
+    if valide == VALIDATED_SENT:
+        rules = _rules_applied(session, console, document)
     return render(
         request,
         console,
@@ -264,13 +271,30 @@ def document_page(
         provenance=provenance_of(document),
         dmp=_dmp_label(session, document),
         rows=[order_view(console.actor, o, now, steps.get(o.id)) for o in page.items],
-        validated=bool(valide),
+        validated=valide in (VALIDATED_SENT, VALIDATED_NOT_SENT),
+        not_sent=valide == VALIDATED_NOT_SENT,
+        rules=rules,
         state_labels=STATE_LABELS,
         back=f"/documents/{document_id}",
         document_id=document_id,
         names=names,
         now=now,
     )
+
+
+def _rules_applied(session: SessionDep, console: Console, document: Document) -> tuple[str, ...]:
+    """Right after « Valider »: the catalogue's rules for this document, so that the
+    professional sees why a copy was or was not sent (no médecin traitant, no mailbox…)."""
+    key = next((k for k, kind in KINDS.items() if kind.code.code == document.type_code), None)
+    if key is None:
+        return ()
+    try:
+        plan = send_plan(session, console.actor, document.patient_id, key)
+    except EsanteError:
+        session.rollback()
+        return ()
+    session.commit()
+    return plan.rules + ((f"Envoi au DMP bloqué : {plan.held}",) if plan.held else ())
 
 
 @router.get("/documents/{document_id}/imprimer")
