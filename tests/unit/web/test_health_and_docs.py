@@ -72,6 +72,9 @@ def test_openapi_schema(client: AppClient) -> None:
 
 def test_root_shows_who_is_signed_in_and_leads_to_the_docs(client: AppClient) -> None:
     response = client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/patients"  # the console's patient search
+    response = client.get("/", follow_redirects=True)
     assert response.status_code == 200
     assert "Paul TESTEUR" in response.text
     assert 'href="/docs"' in response.text
