@@ -58,8 +58,12 @@ class DemoSecretary:
 
 def with_sandbox_psc(settings: Settings, manifest: SandboxManifest, port: int) -> Settings:
     """``settings`` signing in with the sandbox's Pro Santé Connect, for a service bound
-    on ``port``; unchanged PSC settings when another provider is configured."""
+    on ``port``, and talking to the sandbox's national services (the bar, the DMP
+    consultation, the inbox: ``sandbox``) unless services are configured; unchanged PSC
+    settings when another provider is configured."""
     update: dict[str, object] = {"port": port}
+    if settings.sandbox is None:
+        update["sandbox"] = manifest.directory
     if not settings.psc_configured and manifest.psc is not None:
         update.update(
             psc_discovery_url=manifest.psc.discovery_url,
