@@ -13,6 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from esante.web.ui.pages import (
+    child,
     consultation,
     inbox,
     patients,
@@ -30,6 +31,6 @@ def ui_router() -> APIRouter:
     """Every console page and the static assets."""
     router = APIRouter(include_in_schema=False)
     router.include_router(static_router)
-    for module in (patients, consultation, writing, queue, inbox, traces, recap):
+    for module in (patients, consultation, writing, queue, inbox, traces, recap, child):
         router.include_router(module.router)
     return router
