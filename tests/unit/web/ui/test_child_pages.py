@@ -297,3 +297,26 @@ def test_an_exam_out_of_its_window_is_refused_naming_the_date(world: World) -> N
     no_certificate = world.client.get(f"{world.base}/certificats/cs24")
     assert no_certificate.status_code == 404  # its exam is not recorded
     assert "pas encore saisi" in html.unescape(no_certificate.text)
+
+
+def test_the_record_links_the_child_health_record_for_minors_only(world: World) -> None:
+    record = world.client.get(f"/patients/{world.family.patient_id}")
+    assert record.status_code == 200
+    assert f'href="{world.base}">Carnet de santé de l\'enfant</a>' in html.unescape(record.text)
+    form = world.client.get("/patients/nouveau")
+    adult = _post(
+        world,
+        "/patients/nouveau",
+        {
+            "csrf": _csrf(form.text),
+            "birth_family_name": "MARTIN",
+            "birth_given_names": "Juliette",
+            "first_given_name": "Juliette",
+            "sex": "F",
+            "birth_date": "02/05/1994",
+        },
+    )
+    assert adult.status_code == 303, adult.text  # type: ignore[attr-defined]
+    page = world.client.get(adult.headers["location"])  # type: ignore[attr-defined]
+    assert page.status_code == 200
+    assert "Carnet de santé de l" not in page.text
