@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "identity": 1,
     "terminology": 1,
     "catalogue": 1,
+    "growth": 1,
     "demo": 2,
     "cda": 2,
     "xds": 3,
