@@ -4,9 +4,10 @@ A French, server-rendered web page (:func:`create_mes_app`) over the DMP sandbox
 database: the list of the sandbox's patients, and for each one « Mon espace santé —
 Prénom NOM » with their documents (statuses, masked to professionals, not visible by the
 patient), the history of the professionals' accesses (who, when, what, access mode,
-outcome), the vaccination history compiled from the vaccination notes, and the child's
-measurements. It lets developers and testers see, as the patient would, what their
-practice software did to the DMP.
+outcome), the vaccination history compiled from the vaccination notes and the child's
+health certificates (deduplicated, each with its source), and the child's measurements
+with their growth curves on the WHO references. It lets developers and testers see, as
+the patient would, what their practice software did to the DMP.
 
 The readers of the VAC-NOTE (:func:`read_vac_note`) and CSE-MDE
 (:func:`read_child_measurements`) bodies live here until :mod:`esante.cda.read` offers
@@ -16,11 +17,19 @@ the practice side, the clients or the web layer.
 
 from esante.sandbox.mes.app import SECURITY_HEADERS, create_mes_app
 from esante.sandbox.mes.errors import DocumentUnavailableError, MesError, UnknownPatientError
-from esante.sandbox.mes.measurements import GrowthRow, growth_table, read_child_measurements
+from esante.sandbox.mes.measurements import (
+    GrowthCurve,
+    GrowthRow,
+    curve_svg,
+    growth_curves,
+    growth_table,
+    read_child_measurements,
+)
 from esante.sandbox.mes.vaccinations import (
     VaccinationRecord,
     VaccineGroup,
     read_vac_note,
+    read_vaccinations,
     vaccination_history,
 )
 from esante.sandbox.mes.views import (
@@ -36,6 +45,7 @@ __all__ = [
     "AccessLine",
     "DocumentLine",
     "DocumentUnavailableError",
+    "GrowthCurve",
     "GrowthRow",
     "MesError",
     "PatientPage",
@@ -45,10 +55,13 @@ __all__ = [
     "VaccinationRecord",
     "VaccineGroup",
     "create_mes_app",
+    "curve_svg",
+    "growth_curves",
     "growth_table",
     "patient_page",
     "patient_summaries",
     "read_child_measurements",
     "read_vac_note",
+    "read_vaccinations",
     "vaccination_history",
 ]

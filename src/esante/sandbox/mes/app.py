@@ -10,7 +10,11 @@ owns the engine; nothing happens at import time). Pages, all French and server-r
   history, vaccinations, the child's measurements (what and why:
   :mod:`esante.sandbox.mes.views`);
 * ``GET /patients/{ins}/documents/{unique_id}`` — a document the patient may see: a CDA
-  rendered by :func:`esante.cda.render_html`, a bare PDF as is.
+  rendered by :func:`esante.cda.render_html`, a bare PDF as is;
+* ``GET /patients/{ins}/courbes/{curve}.svg`` — a growth curve of the child (``poids``,
+  ``taille``, ``perimetre-cranien``, ``imc``): the measures of the « Mesures de
+  l'enfant » documents on the WHO references, an SVG with its French text alternative
+  (``<title>``, ``<desc>``; the page's ``<img>`` carries it as ``alt`` too).
 
 An unknown patient, or a document that does not exist, was deleted or is not visible by
 the patient, gets the same French 404 page. Every response forbids scripts, framing and
@@ -36,12 +40,13 @@ from esante.sandbox.dmp import SandboxDatabaseError
 from esante.sandbox.dmp.models import utcnow
 from esante.sandbox.mes import views, wording
 from esante.sandbox.mes.errors import MesError, UnknownPatientError
+from esante.sandbox.mes.measurements import curve_svg
 
 __all__ = ["SECURITY_HEADERS", "create_mes_app"]
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; object-src data:; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; object-src data:; "
         "frame-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -136,6 +141,13 @@ def create_mes_app(
         with session_factory() as session:
             content = views.patient_page(session, ins, now=clock())
         return page("patient.html", page=content)
+
+    @app.get("/patients/{ins}/courbes/{curve}.svg")
+    def growth_curve(ins: str, curve: str) -> Response:
+        _check_ins(ins)
+        with session_factory() as session:
+            found = views.growth_chart(session, ins, curve)
+        return _secured(Response(curve_svg(found), media_type="image/svg+xml"))
 
     @app.get("/patients/{ins}/documents/{unique_id}")
     def document(ins: str, unique_id: str) -> Response:

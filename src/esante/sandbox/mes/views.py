@@ -16,10 +16,13 @@ The patient sees their DMP the way Mon espace santé shows it, with these rules:
   not named), the access mode (normal, bris de glace with its justification when the
   DMP recorded one, centre 15) and the outcome. The patient's own readings of this page
   are not logged: the history is about professionals.
-* **Vaccinations** compiled from the vaccination notes the patient may see
-  (:mod:`~esante.sandbox.mes.vaccinations`), and **the child's measurements** from the
-  « Mesures de l'enfant » documents (:mod:`~esante.sandbox.mes.measurements`); a
-  replaced (obsolete) note is not read again — its replacement is.
+* **Vaccinations** compiled from the documents the patient may see that record
+  vaccinations — vaccination notes, the CS8 / CS9 / CS24 certificates' Vaccinations
+  section, a vaccination history — deduplicated, each with its source document
+  (:mod:`~esante.sandbox.mes.vaccinations`); **the child's measurements** from the
+  « Mesures de l'enfant » documents, as a table and as **growth curves** on the WHO
+  references with a French text alternative (:mod:`~esante.sandbox.mes.measurements`);
+  a replaced (obsolete) document is not read again — its replacement is.
 
 The DMP finds a patient by INS matricule, whatever INS OID is given (see
 :class:`~esante.sandbox.dmp.DmpService`): the pages are addressed by the matricule alone.
@@ -29,13 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from esante.cda.clinical import Measurement
 from esante.cda.errors import CdaReadError
-from esante.cda.read import read_document
+from esante.cda.read import ReceivedDocument, read_document
 from esante.sandbox.dmp import (
     AccessLogEntry,
     AuthorInfo,
@@ -50,16 +53,19 @@ from esante.sandbox.dmp import (
 from esante.sandbox.mes import _registry, wording
 from esante.sandbox.mes.errors import DocumentUnavailableError, UnknownPatientError
 from esante.sandbox.mes.measurements import (
+    CURVE_SLUGS,
     MDE_TYPE,
+    GrowthCurve,
     GrowthRow,
+    growth_curves,
     growth_table,
     read_child_measurements,
 )
 from esante.sandbox.mes.vaccinations import (
-    VAC_NOTE_TYPE,
+    VACCINATION_TYPES,
     VaccinationRecord,
     VaccineGroup,
-    read_vac_note,
+    read_vaccinations,
     vaccination_history,
 )
 from esante.trust.vocabulary import AccessMode
@@ -71,6 +77,7 @@ __all__ = [
     "PatientPage",
     "PatientSummary",
     "access_line",
+    "growth_chart",
     "patient_document",
     "patient_page",
     "patient_summaries",
@@ -150,6 +157,7 @@ class PatientPage:
     growth: tuple[GrowthRow, ...]
     unreadable: tuple[str, ...]
     generated_at: str
+    curves: tuple[GrowthCurve, ...] = ()
 
 
 def visible_to_patient(record: DocumentRecord) -> bool:
@@ -264,29 +272,59 @@ def _reason(entry: AccessLogEntry) -> str | None:
     return entry.access_reason or None
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    vaccinations: tuple[VaccineGroup, ...]
+    growth: tuple[GrowthRow, ...]
+    curves: tuple[GrowthCurve, ...]
+    unreadable: tuple[str, ...]
+
+
 def _compile(
-    admin: DmpAdmin, patient: PatientIns, records: Iterable[DocumentRecord]
-) -> tuple[tuple[VaccineGroup, ...], tuple[GrowthRow, ...], tuple[str, ...]]:
+    admin: DmpAdmin,
+    patient: PatientIns,
+    record: PatientRecord,
+    records: Iterable[DocumentRecord],
+) -> _Compiled:
     vaccinations: list[VaccinationRecord] = []
     measurements: list[Measurement] = []
     unreadable: list[str] = []
-    for record in records:
-        kind = record.type_code.code
-        if kind not in (VAC_NOTE_TYPE, MDE_TYPE) or record.status not in _READ_AGAIN:
+    subject: ReceivedDocument | None = None
+    for document_record in records:
+        kind = document_record.type_code.code
+        if (
+            kind not in VACCINATION_TYPES | {MDE_TYPE}
+            or document_record.status not in _READ_AGAIN
+            or document_record.mime_type not in _CDA_TYPES
+        ):
             continue
-        content = _registry.document_content(admin.session, patient, record.unique_id)
+        content = _registry.document_content(admin.session, patient, document_record.unique_id)
+        title = document_record.title or document_record.unique_id
         try:
             document = read_document(content or b"")
-            if kind == VAC_NOTE_TYPE:
+            if kind in VACCINATION_TYPES:
                 vaccinations.extend(
-                    VaccinationRecord(item, record.unique_id, record.title)
-                    for item in read_vac_note(document)
+                    VaccinationRecord(item, document_record.unique_id, title)
+                    for item in read_vaccinations(document)
                 )
             elif document.level == "N3":
                 measurements.extend(read_child_measurements(document))
+                subject = subject or document
         except CdaReadError:
-            unreadable.append(record.title or record.unique_id)
-    return vaccination_history(vaccinations), growth_table(measurements), tuple(unreadable)
+            unreadable.append(title)
+    birth_date: date | None = record.birth_date
+    sex = record.sex
+    if subject is not None:  # the DMP may not hold the traits: the documents' patient does
+        birth_date = birth_date or subject.patient.birth_date
+        sex = sex if sex in ("F", "M") else subject.patient.sex
+    curves = (
+        growth_curves(measurements, birth_date=birth_date, sex=sex or "")
+        if birth_date is not None
+        else ()
+    )
+    return _Compiled(
+        vaccination_history(vaccinations), growth_table(measurements), curves, tuple(unreadable)
+    )
 
 
 def patient_page(session: Session, ins: str, *, now: datetime) -> PatientPage:
@@ -305,7 +343,7 @@ def patient_page(session: Session, ins: str, *, now: datetime) -> PatientPage:
         for r in everything
         if r.invisible_to_patient and r.status is not AvailabilityStatus.DELETED
     )
-    vaccinations, growth, unreadable = _compile(admin, patient, shown)
+    compiled = _compile(admin, patient, record, shown)
     accesses = tuple(
         access_line(entry, by_id, reason=_reason(entry))
         for entry in admin.access_history(patient, limit=ACCESS_HISTORY_LIMIT)
@@ -315,11 +353,42 @@ def patient_page(session: Session, ins: str, *, now: datetime) -> PatientPage:
         documents=tuple(_document_line(r) for r in shown),
         hidden_count=hidden,
         accesses=accesses,
-        vaccinations=vaccinations,
-        growth=growth,
-        unreadable=unreadable,
+        vaccinations=compiled.vaccinations,
+        growth=compiled.growth,
+        unreadable=compiled.unreadable,
         generated_at=wording.french_datetime(now),
+        curves=compiled.curves,
     )
+
+
+def growth_chart(session: Session, ins: str, slug: str) -> GrowthCurve:
+    """The growth curve ``slug`` (``poids``, ``taille``, ``perimetre-cranien``, ``imc``)
+    of the patient's visible « Mesures de l'enfant »;
+    :func:`~esante.sandbox.mes.measurements.curve_svg` draws it.
+
+    Raises :class:`UnknownPatientError` (no such DMP) or
+    :class:`DocumentUnavailableError` (no such curve, or no measure for it).
+    """
+    admin = DmpAdmin(session)
+    record = _lookup(admin, ins)
+    patient = PatientIns(ins, LOOKUP_OID)
+    shown = [
+        r
+        for r in _registry.patient_documents(admin, patient)
+        if visible_to_patient(r) and r.type_code.code == MDE_TYPE
+    ]
+    indicator = CURVE_SLUGS.get(slug)
+    found = next(
+        (c for c in _compile(admin, patient, record, shown).curves if c.indicator == indicator),
+        None,
+    )
+    if found is None:
+        raise DocumentUnavailableError(
+            "Cette courbe n'existe pas ou aucune mesure ne permet de la tracer.",
+            detail=f"no curve {slug!r} for this patient",
+            field="curve",
+        )
+    return found
 
 
 def patient_document(

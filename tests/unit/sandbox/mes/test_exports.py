@@ -16,6 +16,7 @@ def test_mes_exports() -> None:
         "AccessLine",
         "DocumentLine",
         "DocumentUnavailableError",
+        "GrowthCurve",
         "GrowthRow",
         "MesError",
         "PatientPage",
@@ -24,11 +25,14 @@ def test_mes_exports() -> None:
         "VaccinationRecord",
         "VaccineGroup",
         "create_mes_app",
+        "curve_svg",
+        "growth_curves",
         "growth_table",
         "patient_page",
         "patient_summaries",
         "read_child_measurements",
         "read_vac_note",
+        "read_vaccinations",
         "vaccination_history",
     }
 
