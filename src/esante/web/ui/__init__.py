@@ -20,6 +20,7 @@ from esante.web.ui.pages import (
     queue,
     recap,
     traces,
+    vaccination,
     writing,
 )
 from esante.web.ui.static_files import router as static_router
@@ -33,4 +34,5 @@ def ui_router() -> APIRouter:
     router.include_router(static_router)
     for module in (patients, consultation, writing, queue, inbox, traces, recap, child):
         router.include_router(module.router)
+    router.include_router(vaccination.router)
     return router
