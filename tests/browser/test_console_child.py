@@ -6,9 +6,12 @@ axe-core finds no serious or critical violation on any of these screens."""
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import date
+from pathlib import Path
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from esante.cda.build._xml import PARIS
 from esante.cda.build.ages import add_period
@@ -40,7 +43,7 @@ def test_a_gp_walks_the_child_health_record(
         record = page.url
         assert page.get_by_role("heading", level=1).inner_text().startswith("Carnet de santé")
         assert page.locator("table").first.locator("tbody tr").count() == 20
-        assert_accessible(page, "calendrier des examens")
+        _check(page, "calendrier des examens")
 
         # the exam of her age, from the calendar, by keyboard
         today_exam = exam_for_age(lola.birth_date, _today())
@@ -49,13 +52,13 @@ def test_a_gp_walks_the_child_health_record(
         page.keyboard.press("Enter")
         page.wait_for_url(f"{record}/examens/{today_exam.id}")
         assert page.get_by_role("heading", name="Repris du dossier").is_visible()
-        assert_accessible(page, "formulaire d'examen")
+        _check(page, "formulaire d'examen")
         page.get_by_label(today_exam.themes[0]).fill("Oui")
         page.fill("#f-conclusion", "Examen normal.")
         page.get_by_role("button", name="Enregistrer l'examen").click()
         page.wait_for_url(f"{record}/examens/{today_exam.id}?enregistre=1*")
         assert page.get_by_role("status").inner_text() == "Examen enregistré."
-        assert_accessible(page, "examen enregistré")
+        _check(page, "examen enregistré")
 
         # the 9-month exam, entered late: the CS9 prompt, the certificate prefilled
         m9 = child_exam("m9")
@@ -71,7 +74,7 @@ def test_a_gp_walks_the_child_health_record(
         page.wait_for_url(f"{record}/certificats/cs9")
         assert page.locator('input[name="domestic_accident"][value="non"]').is_checked()
         assert "plateforme des certificats de santé" in page.inner_text("main")
-        assert_accessible(page, "certificat CS9")
+        _check(page, "certificat CS9")
 
         # her measures, then the curves served by esante
         page.goto(record)
@@ -88,12 +91,23 @@ def test_a_gp_walks_the_child_health_record(
             ".every(i => i.complete && i.naturalWidth > 0)"
         )
         assert "dernière mesure le" in (curve.get_attribute("alt") or "")
-        assert_accessible(page, "mesures et courbes")
+        _check(page, "mesures et courbes")
         page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
         page.goto(record)
-        assert_accessible(page, "carnet de santé sur tablette")
+        _check(page, "carnet de santé sur tablette")
     finally:
         context.close()
+
+
+def _check(page: Page, what: str) -> None:
+    """axe-core on the screen, then its screenshot under ``$ESANTE_TEST_ARTIFACTS`` (if set)."""
+    assert_accessible(page, what)
+    artefacts = os.environ.get("ESANTE_TEST_ARTIFACTS")
+    if artefacts:
+        directory = Path(artefacts) / "console-child"
+        directory.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"\W+", "-", what)
+        page.screenshot(path=directory / f"{name}.png", full_page=True)
 
 
 def _today() -> date:

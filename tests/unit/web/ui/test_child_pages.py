@@ -10,9 +10,11 @@ catalogue, not written down here.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
@@ -26,6 +28,7 @@ from esante.catalogue import rules_for
 from esante.cda.build.child_exam import TYPE_CODE_VALUE, child_exam
 from esante.config import Settings
 from esante.practice.child import bmi, exam_calendar, percentile, z_score
+from esante.practice.child.cs8 import QUESTIONS
 from esante.store import Patient, Practitioner, SendOrder, make_engine, session_factory
 from tests.unit.practice.child.conftest import (
     NOW,
@@ -34,6 +37,7 @@ from tests.unit.practice.child.conftest import (
     make_family,
     schedule_vaccinations,
 )
+from tests.unit.practice.child.test_cs8 import ANSWERED
 from tests.unit.web.conftest import AppClient, open_client
 
 __all__ = ["schedule_vaccinations"]  # the fixture, used by name
@@ -320,3 +324,82 @@ def test_the_record_links_the_child_health_record_for_minors_only(world: World) 
     page = world.client.get(adult.headers["location"])  # type: ignore[attr-defined]
     assert page.status_code == 200
     assert "Carnet de santé de l" not in page.text
+
+
+@pytest.fixture
+def newborn(db_url: str, tmp_path: Path, schedule_vaccinations: None) -> Iterator[World]:
+    with time_machine.travel(NOW, tick=False):
+        engine = make_engine(db_url)
+        with session_factory(engine)() as session:
+            family = make_family(session, birth_date=TODAY - timedelta(days=5), sex="M")
+        client = open_client(Settings(home=tmp_path, database_url=db_url), actor=family.doctor)
+        yield World(client, family, db_url)
+        client.close()
+        engine.dispose()
+
+
+def _form_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def test_the_8_day_exam_opens_the_cs8_which_feeds_the_dmp_only(newborn: World) -> None:
+    world = newborn
+    born = world.family.birth_date
+    at_birth = _measure(
+        world,
+        measured_on=f"{born:%d/%m/%Y}",
+        weight_g="3350",
+        height_cm="50,5",
+        head_circumference_cm="34,5",
+    )
+    assert at_birth.status_code == 303, at_birth.text  # type: ignore[attr-defined]
+    exam = child_exam("j8")
+    url = f"{world.base}/examens/j8"
+    form = world.client.get(url)
+    answers = {f"q{i}": "" for i in range(len(exam.themes))}
+    feeding = exam.themes.index("Alimentation (allaitement maternel, préparation)")
+    hearing = exam.themes.index("Dépistage de la surdité permanente néonatale")
+    answers[f"q{feeding}"] = "Allaitement maternel exclusif"
+    answers[f"q{hearing}"] = "Oui, normal"
+    saved = _post(
+        world, url, {"csrf": _csrf(form.text), "examined_on": TODAY.isoformat(), **answers}
+    )
+    assert saved.status_code == 303, saved.text  # type: ignore[attr-defined]
+    prompt = _text(world.client.get(saved.headers["location"]).text)  # type: ignore[attr-defined]
+    assert "Un certificat de santé (CS8) est à établir" in prompt
+
+    page = world.client.get(f"{world.base}/certificats/cs8")
+    assert page.status_code == 200, page.text
+    text = _text(page.text)
+    for question in QUESTIONS.values():  # every question of the certificate, labelled
+        assert question in text
+    assert re.search(r'<option value="MED-1256" selected>', page.text)  # prefilled feeding
+    assert re.search(r'name="hearing_screening_done" value="oui" checked', page.text)
+    rule = rules_for("10", "CERT_DECL", model="CSE-CS8")
+    assert ("Alimentation du DMP" in text) is rule.feed_dmp
+    assert "PMI" not in text  # no PMI send for the CS8, and the page says none
+
+    filled = {
+        name: _form_value(value)
+        for name, value in dataclasses.asdict(ANSWERED).items()
+        if value is not None
+    }
+    valid = _post(
+        world,
+        f"{world.base}/certificats/cs8",
+        {
+            "csrf": _csrf(page.text),
+            **filled,
+            "feeding": "MED-1256",
+            "hearing_screening_done": "oui",
+            "hearing_result": "MED-178",
+        },
+    )
+    assert valid.status_code == 303, valid.text  # type: ignore[attr-defined]
+    found = re.fullmatch(r"/documents/(\d+)\?valide=1", valid.headers["location"])  # type: ignore[attr-defined]
+    assert found
+    assert _orders(world, int(found.group(1))) == _expected(world, "CERT_DECL", "CSE-CS8")

@@ -58,6 +58,7 @@ from esante.practice.child.cs8 import (
     HEARING,
     LABOUR_START,
 )
+from esante.practice.child.cs8 import QUESTIONS as CS8_LABELS
 from esante.practice.child.curves import patient_growth_chart
 from esante.practice.child.exams import exam_report_pdf
 from esante.practice.child.followup import ACTIVITIES, CHILDCARE_MODES, SCREEN_EXPOSURE
@@ -133,7 +134,7 @@ CS9_ONLY_SKIPPED: Final = frozenset(
     {"screen_exposure", "prematurity_under_33_weeks", "walking_acquired", "walking_age_months"}
 )
 """Questions of the CS24 only (not asked on the CS9)."""
-CS8: Final = (
+_CS8: Final = (
     Question("mother_birth_date", "Date de naissance de la mère", "date"),
     Question("mother_activity", "Activité professionnelle de la mère", "code", _codes(ACTIVITIES)),
     Question("alcohol_glasses_per_week", "Consommation d'alcool (verres par semaine)", "int"),
@@ -163,7 +164,8 @@ CS8: Final = (
     Question("hearing_result", "Résultat du dépistage de la surdité", "code", _codes(HEARING)),
     Question("specialised_acts", "Actes spécialisés pendant la grossesse", "bool"),
 )
-"""The CS8 questions (:class:`Cs8Answers`)."""
+CS8: Final = tuple(dataclasses.replace(q, label=CS8_LABELS.get(q.name, q.label)) for q in _CS8)
+"""The CS8 questions (:class:`Cs8Answers`), labelled as the library names them."""
 
 
 def _today() -> date:
