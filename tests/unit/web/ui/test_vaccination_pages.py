@@ -116,6 +116,9 @@ def test_the_record_links_the_book_and_the_book_shows_the_schedule(demo: Demo) -
         assert f"en retard depuis le {dose.window_end:%d/%m/%Y}" in text
     for dose in expected.due:
         assert f"à faire, jusqu'au {dose.window_end:%d/%m/%Y}" in text
+    for dose in expected.upcoming:
+        assert f"{dose.label} — dose {dose.rank}" in text
+        assert f"à partir du {dose.due_on:%d/%m/%Y}" in text
     for state in expected.series:
         assert state.label in text
     assert "Aucune vaccination connue du dossier" in text
@@ -304,3 +307,20 @@ def test_the_prescription_preview_then_valider(demo: Demo) -> None:
     assert done.status_code == 303
     document_id = int(done.headers["location"].split("/")[2].split("?")[0])
     assert ("dmp_submit" in _orders(demo, document_id)) == _feeds_dmp(demo, "57833-6")
+
+
+def test_a_note_without_a_box_asks_for_one_and_an_unknown_patient_is_a_french_page(
+    demo: Demo,
+) -> None:
+    lola = _lola(demo)
+    base = f"/patients/{lola.id}/vaccinations"
+    empty = demo.client.get(f"{base}/note")
+    assert empty.status_code == 422
+    assert "Scannez la boîte du vaccin ou choisissez-le dans la liste." in empty.text
+    assert 'id="f-code"' in empty.text  # back to the scan field
+    blank = _post(demo, f"{base}/scan", {"csrf": _csrf(demo, base), "code": "  "})
+    assert blank.status_code == 422
+    assert "le champ est vide" in blank.text
+    missing = demo.client.get("/patients/999999/vaccinations")
+    assert missing.status_code == 404
+    assert "Action impossible" in missing.text
