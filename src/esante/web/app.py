@@ -23,6 +23,7 @@ from esante.store import make_engine, session_factory
 from esante.web.api import api_router
 from esante.web.api.errors import install_error_handlers, unexpected_error_response
 from esante.web.api.routes import consent, documents, outbox
+from esante.web.api.routes.dmp_bar import release_dmp_credential
 from esante.web.auth import AuthState, current_actor
 from esante.web.auth import routes as auth_routes
 from esante.web.body_limit import BodySizeLimit
@@ -54,6 +55,7 @@ def create_app(settings: Settings, *, require_credentials: bool = True) -> FastA
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        release_dmp_credential(settings)
         engine.dispose()
 
     app = FastAPI(

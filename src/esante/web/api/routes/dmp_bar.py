@@ -8,7 +8,8 @@ does not answer is a KO "D" in a 200 answer, never an error page. Dates are ISO 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -103,29 +104,55 @@ def bar_public(status: DicaStatus) -> DmpBarPublic:
     )
 
 
+_credentials: dict[int, tuple[Settings, DmpCredential, Callable[[], None]]] = {}
+_credentials_lock = threading.Lock()
+
+
 @contextmanager
 def dmp_credential(settings: Settings) -> Iterator[DmpCredential | None]:
     """The DMP client of the configured services, or None when none resolves (then D
-    is KO: the bar never fails for the DMP's sake)."""
+    is KO: the bar never fails for the DMP's sake).
+
+    Built once per service (per ``settings``) and kept: reading the certificates' keys
+    costs ~0.2 s, which a cached bar must not pay at every opening. A failure is not
+    kept (the sandbox or the certificates may come later);
+    :func:`release_dmp_credential` closes the client when the service stops."""
+    yield _credential(settings)
+
+
+def _credential(settings: Settings) -> DmpCredential | None:
     from esante.services import build_dmp_client
     from esante.services.profile import resolve
 
-    try:
-        profile = resolve(settings)
-    except EsanteError:
-        yield None
-        return
-    try:
-        client, transport = build_dmp_client(profile)
-    except EsanteError:
-        profile.close()
-        yield None
-        return
-    try:
-        yield DmpCredential(client, profile.structure_id, profile.structure_name)
-    finally:
-        transport.close()
-        profile.close()
+    with _credentials_lock:
+        held = _credentials.get(id(settings))
+        if held is not None and held[0] is settings:
+            return held[1]
+        try:
+            profile = resolve(settings)
+        except EsanteError:
+            return None
+        try:
+            client, transport = build_dmp_client(profile)
+        except EsanteError:
+            profile.close()
+            return None
+        credential = DmpCredential(client, profile.structure_id, profile.structure_name)
+
+        def close() -> None:
+            transport.close()
+            profile.close()
+
+        _credentials[id(settings)] = (settings, credential, close)
+        return credential
+
+
+def release_dmp_credential(settings: Settings) -> None:
+    """Close the DMP client kept for ``settings`` (the service stops)."""
+    with _credentials_lock:
+        held = _credentials.pop(id(settings), None)
+    if held is not None:
+        held[2]()
 
 
 BAR_RESPONSES: dict[int | str, dict[str, Any]] = {**NOT_FOUND}
