@@ -132,8 +132,6 @@ def test_the_listening_socket_names_tcp_so_responses_are_not_delayed() -> None:
     """asyncio sets TCP_NODELAY on accepted connections only when the listening socket's
     protocol is IPPROTO_TCP; with protocol 0 each kept-alive response waited ~40 ms for
     the client's delayed ACK (Nagle)."""
-    import socket
-
     from esante.web.server import bind
 
     sock = bind("127.0.0.1", 0)
