@@ -301,6 +301,10 @@ def test_an_exam_out_of_its_window_is_refused_naming_the_date(world: World) -> N
     no_certificate = world.client.get(f"{world.base}/certificats/cs24")
     assert no_certificate.status_code == 404  # its exam is not recorded
     assert "pas encore saisi" in html.unescape(no_certificate.text)
+    for unknown in ("examens/x99", "certificats/cs12"):  # the library's refusal, in French
+        answer = world.client.get(f"{world.base}/{unknown}")
+        assert answer.status_code == 422
+        assert 'role="alert"' in answer.text
 
 
 def test_the_record_links_the_child_health_record_for_minors_only(world: World) -> None:
