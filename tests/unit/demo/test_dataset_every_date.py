@@ -171,8 +171,7 @@ def test_inbox_and_feeding_expectations_hold(day: date, session: Session) -> Non
         assert carried.patient.birth_date == local.birth_date, person.key
         assert ins_name(carried.patient.birth_family_name) == ins_name(local.birth_family_name)
 
-    # the children's certificates are validated today by the demo GP, DMP orders for a
-    # qualified INS
+    # the children's certificates are validated today by the demo GP
     gp = data.practitioner("generaliste")
     doctor = acting(session.scalars(select(Practitioner).filter_by(rpps=gp.rpps)).one())
     validated = 0
@@ -188,7 +187,11 @@ def test_inbox_and_feeding_expectations_hold(day: date, session: Session) -> Non
         )
         assert done.document.unique_id == str(built.document_id), person.key
         kinds = [o.kind for o in done.orders]
-        assert kinds == (["dmp_submit"] if _qualified(local) else []), (person.key, kinds)
+        # every certificate feeds the DMP (CS8 too, per the catalogue); for an INS not
+        # qualified yet the order waits, held with the reason, until it is
+        assert kinds == ["dmp_submit"], (person.key, kinds)
+        order = done.orders[0]
+        assert (order.state == "blocked") != _qualified(local), (person.key, order.state)
         validated += 1
     session.commit()
     assert validated == len(CERTIFICATES)
