@@ -111,7 +111,7 @@ def test_the_demo_prints_working_accounts(tmp_path: Path, started: list[Running]
     client, status = _sign_in(base, printed.login, printed.password, code)
     try:
         assert status == 303
-        home = client.get("/")
+        home = client.get("/", follow_redirects=True)  # the console's patient search
         assert home.status_code == 200
         assert "Secrétariat" in home.text
         assert client.get("/api/patients").status_code == 200
