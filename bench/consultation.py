@@ -35,7 +35,8 @@ last quarter is new for him. Every bar is checked to be all OK and to count what
    VSM, an N1 with its PDF and structured documents — into a record that holds none of
    them (a new patient per round, its DMP fed with those 20) — one TD3.1b for the
    selection, the TD3.2 a few at a time — against the naive way, TD3.1b + TD3.2 per
-   document one after the other; the same import again (all already there). Target ≤ 2 s. Rounds: a quarter of ``--rounds``, at least 3.
+   document one after the other; the same import again (all already there). Target
+   ≤ 2 s. Rounds: a quarter of ``--rounds``, at least 3.
 3. **Memory**: peak of Python allocations during one cold bar and one import
    (tracemalloc), peak RSS of this process and of the sandbox's processes (VmHWM).
 

@@ -139,13 +139,15 @@ def test_migration_0006_down_and_up(db_url: str) -> None:
         head = current_revision(engine)
         command.downgrade(alembic_config(engine), "0005")
         tables = inspect(engine).get_table_names()
-        assert "record_item" not in tables and "dmp_emergency_access" not in tables
+        assert "record_item" not in tables
+        assert "dmp_emergency_access" not in tables
         columns = {c["name"] for c in inspect(engine).get_columns("document")}
         assert not {"source_author", "imported_by"} & columns
         upgrade(engine)
         assert current_revision(engine) == head
         tables = inspect(engine).get_table_names()
-        assert "record_item" in tables and "dmp_emergency_access" in tables
+        assert "record_item" in tables
+        assert "dmp_emergency_access" in tables
         columns = {c["name"] for c in inspect(engine).get_columns("document")}
         assert {"source_author", "imported_by"} <= columns
     finally:
