@@ -233,3 +233,41 @@ def test_the_story_of_robert_on_make_run(
         assert "DMP" in text
     finally:
         context.close()
+
+
+def test_an_identity_not_qualified_is_qualified_from_the_dica_window(
+    tmp_path: Path, started: list[Running], browser: Browser
+) -> None:
+    """Maria's identity is only validated (document checked, no INSi answer): the bar's I
+    is KO; the DICA window leads to the identity page, INSi is asked, and I turns OK."""
+    maria = demo_dataset().patient("maria")
+    assert maria.identity_status == "VALI"
+    base, printed = start_demo(tmp_path, started)
+    artefacts = Path(os.environ.get("ESANTE_TEST_ARTIFACTS") or tmp_path) / "console-identity"
+    artefacts.mkdir(parents=True, exist_ok=True)
+    steps = Steps(artefacts)
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        _sign_in(page, printed.sign_in_url, printed.ecps_url)
+        page.fill("#q-nom", maria.birth_family_name)
+        page.keyboard.press("Enter")
+        page.get_by_role("link", name=maria.birth_family_name).first.click()
+        page.wait_for_url(re.compile(rf"{re.escape(base)}/patients/\d+$"))
+        record = page.url
+        expect(page.locator("#bandeau")).to_contain_text("I KO", timeout=20_000)
+        steps(page, "identité non qualifiée")
+        page.locator("#bandeau a[href$='#condition-I']").click()
+        page.wait_for_url(f"{record}/dica#condition-I")
+        page.get_by_role("link", name="Qualifier l'identité du patient").click()
+        page.wait_for_url(f"{record}/identite")
+        steps(page, "qualifier l'identité")
+        page.get_by_label("Interroger le téléservice INSi avec les traits du patient").check()
+        page.get_by_role("button", name="Enregistrer").click()
+        page.wait_for_url(f"{record}/identite?fait=1")
+        expect(page.get_by_role("status")).to_contain_text("Identité qualifiée")
+        steps(page, "identité qualifiée")
+        page.goto(record)
+        expect(page.locator("#bandeau")).to_contain_text("I OK", timeout=20_000)
+    finally:
+        context.close()

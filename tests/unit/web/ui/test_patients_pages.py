@@ -126,3 +126,28 @@ def test_the_console_assets_are_served_by_esante(console: AppClient) -> None:
     page = console.get("/patients")
     assert "https://" not in re.sub(r'href="https://[^"]*"', "", page.text).split("<body")[0]
     assert "unsafe-inline" not in page.headers["content-security-policy"]
+
+
+def test_identity_evidence_from_the_console(console: AppClient) -> None:
+    form = console.get("/patients/nouveau")
+    created = _form_post(console, "/patients/nouveau", {**NEW, "csrf": _csrf(form.text)})
+    location = created.headers["location"]  # type: ignore[attr-defined]
+    page = console.get(f"{location}/identite")
+    assert page.status_code == 200
+    token = _csrf(page.text)
+    # INSi asked where no INSi is configured: refused in French, nothing recorded
+    refused = _form_post(
+        console, f"{location}/identite", {"insi": "oui", "identity_document": "", "csrf": token}
+    )
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "INSi non configuré" in html.unescape(refused.text)  # type: ignore[attr-defined]
+    # a minor's family record book with the parent's identity card validates the identity
+    done = _form_post(
+        console,
+        f"{location}/identite",
+        {"identity_document": "LE", "guardian_document": "CN", "csrf": token},
+    )
+    assert done.status_code == 303, done.text  # type: ignore[attr-defined]
+    shown = html.unescape(console.get(done.headers["location"]).text)  # type: ignore[attr-defined]
+    assert "Preuve d'identité enregistrée : Identité validée" in shown
+    assert "Récupérer l'INS par le téléservice INSi" in shown  # what is still missing

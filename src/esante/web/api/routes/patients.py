@@ -174,7 +174,7 @@ def add_evidence(
     settings: SettingsDep,
     actor: ActorDep,
 ) -> PatientPublic:
-    with _insi(settings, session, actor.practitioner_id) as insi:
+    with insi_connection(settings, session, actor.practitioner_id) as insi:
         patient = add_identity_evidence(
             session,
             patient_id,
@@ -187,7 +187,7 @@ def add_evidence(
 
 
 @contextmanager
-def _insi(
+def insi_connection(
     settings: Settings, session: SessionDep, practitioner_id: int | None
 ) -> Iterator[InsiVerifier | None]:
     """The INSi client of the configured services (``ESANTE_SERVICES``: the sandbox's INSi,
@@ -230,7 +230,7 @@ def reverify(
     actor: ActorDep,
     response: Response,
 ) -> ReverificationPublic:
-    with _insi(settings, session, actor.practitioner_id) as insi:
+    with insi_connection(settings, session, actor.practitioner_id) as insi:
         done = reverify_identity(session, patient_id, insi, actor=actor)
     session.commit()
     if done.outcome is Outcome.UNAVAILABLE:

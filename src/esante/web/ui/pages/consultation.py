@@ -153,7 +153,7 @@ def action_href(action: str | None, patient_id: int, back: str) -> str | None:
     :mod:`esante.practice.dica`); None when nothing the user can do."""
     window = f"/patients/{patient_id}/dica"
     return {
-        "qualifier_ins": f"/patients/{patient_id}/modifier",
+        "qualifier_ins": f"/patients/{patient_id}/identite",
         "recueillir_consentement": f"/patients/{patient_id}/consentement",
         "declarer_autorisation": f"{window}#autorisation",
         "reconnecter_cps": f"{window}#reconnexion",

@@ -16,11 +16,13 @@ from fastapi.responses import RedirectResponse, Response
 
 from esante.errors import EsanteError
 from esante.identity import InsDataMatrix, check_ins, render_svg
+from esante.identity.documents import document_types
 from esante.practice.identity import traits_of
 from esante.practice.patients import (
     LegalRepresentativeData,
     NewPatient,
     PatientChanges,
+    add_identity_evidence,
     create_patient,
     read_patient,
     search_patients,
@@ -28,7 +30,8 @@ from esante.practice.patients import (
 )
 from esante.store.models import Patient
 from esante.store.repositories import PatientCriteria
-from esante.web.api.deps import SessionDep
+from esante.web.api.deps import SessionDep, SettingsDep
+from esante.web.api.routes.patients import insi_connection
 from esante.web.ui.deps import ConsoleDep
 from esante.web.ui.forms import FormError, form_fields, optional, parse_day
 from esante.web.ui.templating import render
@@ -292,3 +295,79 @@ def ins_datamatrix(patient_id: int, session: SessionDep, console: ConsoleDep) ->
         check_ins(patient.ins_matricule, patient.ins_oid), traits_of(patient)
     )
     return Response(render_svg(data), media_type="image/svg+xml")
+
+
+INSI_RETRIEVAL = "recuperation-console"
+"""What the console passes as the INSi reference to ask for a retrieval (no INS typed):
+the practice rules then call INSi and record the reference of its answer, never this."""
+
+
+def _identity_page(
+    request: Request,
+    console: Any,
+    patient: Patient,
+    *,
+    values: dict[str, str],
+    error: EsanteError | None = None,
+    done: bool = False,
+    status: int = 200,
+) -> Response:
+    return render(
+        request,
+        console,
+        "patients/identity.html",
+        status=status,
+        title="Qualifier l'identité",
+        patient=patient,
+        documents=document_types(),
+        missing=MISSING.get(patient.identity_status, ()),
+        values=values,
+        error=error,
+        done=done,
+        **_context(),
+    )
+
+
+@router.get("/patients/{patient_id}/identite")
+def identity_page(
+    patient_id: int, request: Request, session: SessionDep, console: ConsoleDep, fait: str = ""
+) -> Response:
+    """The identity evidence: the document checked, the INS from the INSi teleservice;
+    the status follows (RNIV: PROV, RECUP, VALI, QUAL)."""
+    patient = read_patient(session, patient_id, actor=console.actor)
+    session.commit()
+    return _identity_page(request, console, patient, values={}, done=bool(fait))
+
+
+@router.post("/patients/{patient_id}/identite")
+async def identity_form(
+    patient_id: int,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    console: ConsoleDep,
+) -> Response:
+    """Record a checked document and/or ask INSi (retrieval, or verification of a typed
+    INS) for the signed-in professional; back to the form with the reason when refused."""
+    fields = await form_fields(request)
+    ask_insi = fields.get("insi") == "oui"
+    typed = optional(fields, "ins_matricule")
+    try:
+        with insi_connection(settings, session, console.actor.practitioner_id) as insi:
+            add_identity_evidence(
+                session,
+                patient_id,
+                ins_matricule=typed if ask_insi else None,
+                insi_reference=INSI_RETRIEVAL if ask_insi and not typed else None,
+                identity_document=optional(fields, "identity_document"),
+                guardian_document=optional(fields, "guardian_document"),
+                actor=console.actor,
+                insi=insi,
+            )
+        session.commit()
+    except EsanteError as exc:
+        session.rollback()
+        patient = read_patient(session, patient_id, actor=console.actor)
+        session.commit()
+        return _identity_page(request, console, patient, values=fields, error=exc, status=422)
+    return RedirectResponse(f"/patients/{patient_id}/identite?fait=1", status_code=303)
