@@ -309,7 +309,7 @@ def test_ko_identity_and_break_glass(browser: Browser, service: Service, steps: 
         page.locator("#bandeau a[href$='#condition-I']").click()
         page.wait_for_url(f"{record}/dica#condition-I")
         link = page.get_by_role("link", name="Qualifier l'identité du patient")
-        assert link.get_attribute("href") == f"{record.removeprefix(base)}/modifier"
+        assert link.get_attribute("href") == f"{record.removeprefix(base)}/identite"
         page.goto(f"{record}/dmp")
         assert "n'est pas qualifiée" in page.inner_text("[role=alert]")
         steps(page, "consultation refusée")

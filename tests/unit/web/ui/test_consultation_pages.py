@@ -111,14 +111,14 @@ def test_a_ko_identity_opens_the_dica_window_with_its_fix(world: World, console:
     window = console.get(f"/patients/{world.patient_id}/dica")
     assert window.status_code == 200
     text = _text(window)
-    assert f'href="/patients/{world.patient_id}/modifier"' in text
+    assert f'href="/patients/{world.patient_id}/identite"' in text
     assert "Qualifier l'identité du patient" in text
 
     refused = console.get(f"/patients/{world.patient_id}/dmp")
     assert refused.status_code == 403
     text = _text(refused)
     assert "qualifiée" in text
-    assert f'href="/patients/{world.patient_id}/modifier"' in text
+    assert f'href="/patients/{world.patient_id}/identite"' in text
     assert "Traceback" not in text
 
 
