@@ -12,7 +12,8 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,10 +70,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def esante(psc: PscServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Esante]:
-    """``esante serve`` on a free loopback port, its database holding the demo data."""
-    home = tmp_path_factory.mktemp("home")
+@contextmanager
+def serving(
+    home: Path,
+    psc: PscServer,
+    *,
+    sandbox: Path | None = None,
+    prepare: Callable[[str], None] | None = None,
+) -> Iterator[Esante]:
+    """``esante serve`` on a free loopback port over a database in ``home`` holding the
+    demo data (the practitioners the sandbox realm signs in), signing in with ``psc`` and,
+    with ``sandbox``, using that sandbox's national services (DMP, MSSanté; its worker
+    sends). ``prepare(database_url)`` runs once the database is ready, before the start."""
     port = _free_port()
     client = psc.state.esante_client()
     assert client is not None
@@ -86,10 +95,13 @@ def esante(psc: PscServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         ESANTE_PSC_CLIENT_ID=client.client_id,
         ESANTE_PSC_CLIENT_SECRET=client.client_secret,
     )
-    # the practice knows the demo professionals the sandbox realm signs in
+    if sandbox is not None:
+        env["ESANTE_SANDBOX"] = str(sandbox.resolve())
     settings = Settings(home=home, database_url=database_url)
     prepare_database(settings)
     load_demo_data(settings, DEFAULT_SEED)
+    if prepare is not None:
+        prepare(database_url)
     process = subprocess.Popen(
         [str(ESANTE), "serve", "--port", str(port)],
         env=env,
@@ -111,6 +123,13 @@ def esante(psc: PscServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def esante(psc: PscServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Esante]:
+    """``esante serve`` on a free loopback port, its database holding the demo data."""
+    with serving(tmp_path_factory.mktemp("home"), psc) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

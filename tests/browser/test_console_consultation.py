@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import select
@@ -30,9 +28,7 @@ from sqlalchemy import select
 from esante.cda.examples import example_document
 from esante.cda.read import read_document
 from esante.cli.dmp import sandbox_client
-from esante.cli.serve import load_demo_data, prepare_database
-from esante.config import Settings
-from esante.demo import DEFAULT_SEED, demo_dataset
+from esante.demo import demo_dataset
 from esante.identity import check_ins
 from esante.practice.dmp_access import dmp_actor_of
 from esante.practice.dmp_sender import DmpCredential
@@ -43,9 +39,8 @@ from esante.sandbox.runtime import RunningSandbox, SandboxOptions, start_sandbox
 from esante.store import make_engine, session_factory
 from esante.store.models import Practitioner
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import ESANTE, _free_port, sign_in_with_psc
+from tests.browser.conftest import serving, sign_in_with_psc
 from tests.unit.practice.acting import acting
-from tests.waiting import wait_until
 
 ARTEFACTS = "ESANTE_TEST_ARTIFACTS"
 """Directory where the screenshots of each step are kept (a temporary one by default)."""
@@ -110,49 +105,18 @@ def _feed(running: RunningSandbox, database_url: str) -> tuple[str, str]:
 def service(
     dmp_sandbox: RunningSandbox, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Service]:
-    """``esante serve`` on a free loopback port, using the module's sandbox."""
+    """``esante serve`` on a free loopback port, using the module's sandbox; Robert's DMP
+    fed with two documents once the practice's database is ready."""
     psc = dmp_sandbox.psc
     assert psc is not None
+    fed: list[str] = []
+
+    def feed(database_url: str) -> None:
+        fed.extend(_feed(dmp_sandbox, database_url))
+
     home = tmp_path_factory.mktemp("consultation-home")
-    port = _free_port()
-    client = psc.state.esante_client()
-    assert client is not None
-    database_url = f"sqlite:///{home / 'esante.db'}"
-    settings = Settings(home=home, database_url=database_url)
-    prepare_database(settings)
-    load_demo_data(settings, DEFAULT_SEED)
-    vsm, n1 = _feed(dmp_sandbox, database_url)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
-    env.update(
-        ESANTE_HOME=str(home),
-        ESANTE_DATABASE_URL=database_url,
-        ESANTE_PORT=str(port),
-        ESANTE_SANDBOX=str(dmp_sandbox.manifest.directory),
-        ESANTE_PSC_DISCOVERY_URL=psc.discovery_url,
-        ESANTE_PSC_CLIENT_ID=client.client_id,
-        ESANTE_PSC_CLIENT_SECRET=client.client_secret,
-    )
-    process = subprocess.Popen(
-        [str(ESANTE), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert process.poll() is None, "esante serve stopped"
-        try:
-            return httpx.get(f"{base}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(up, what="esante serve answering /health")
-        yield Service(base, psc, vsm, n1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(home, psc, sandbox=dmp_sandbox.manifest.directory, prepare=feed) as running:
+        yield Service(running.base, psc, fed[0], fed[1])
 
 
 class Steps:

@@ -13,27 +13,22 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from esante.cli.serve import load_demo_data, prepare_database
-from esante.config import Settings
-from esante.demo import DEFAULT_SEED, demo_dataset
+from esante.demo import demo_dataset
 from esante.practice.staff import create_staff_account
 from esante.sandbox.psc import PscServer
 from esante.sandbox.runtime import RunningSandbox, SandboxOptions, start_sandbox
 from esante.store import Patient, Practitioner, make_engine, session_factory
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import ESANTE, Esante, _free_port, sign_in_with_psc
-from tests.waiting import wait_until
+from tests.browser.conftest import Esante, serving, sign_in_with_psc
 
 ARTEFACTS = "ESANTE_TEST_ARTIFACTS"
 """Directory where the screenshots of each step are kept (a temporary one by default)."""
@@ -71,44 +66,8 @@ def served(
     """``esante serve`` with the demo data, signing in with the sandbox's PSC and sending
     through its DMP (its in-process worker)."""
     home = tmp_path_factory.mktemp("queue-home")
-    port = _free_port()
-    client = dmp_psc.state.esante_client()
-    assert client is not None
-    database_url = f"sqlite:///{home / 'esante.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
-    env.update(
-        ESANTE_HOME=str(home),
-        ESANTE_DATABASE_URL=database_url,
-        ESANTE_PORT=str(port),
-        ESANTE_SANDBOX=str(dmp_sandbox.manifest.directory.resolve()),
-        ESANTE_PSC_DISCOVERY_URL=dmp_psc.discovery_url,
-        ESANTE_PSC_CLIENT_ID=client.client_id,
-        ESANTE_PSC_CLIENT_SECRET=client.client_secret,
-    )
-    settings = Settings(home=home, database_url=database_url)
-    prepare_database(settings)
-    load_demo_data(settings, DEFAULT_SEED)
-    process = subprocess.Popen(
-        [str(ESANTE), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert process.poll() is None, "esante serve stopped"
-        try:
-            return httpx.get(f"{base}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(up, what="esante serve answering /health")
-        yield Esante(base, database_url)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(home, dmp_psc, sandbox=dmp_sandbox.manifest.directory) as running:
+        yield running
 
 
 class Steps:

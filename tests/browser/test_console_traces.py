@@ -8,23 +8,17 @@ serious or critical violation) at 1280×800 and on a 768 px tablet."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from esante.cli.serve import load_demo_data, prepare_database
-from esante.config import Settings
-from esante.demo import DEFAULT_SEED, demo_dataset
+from esante.demo import demo_dataset
 from esante.sandbox.psc import PscServer
 from esante.sandbox.runtime import RunningSandbox
 from tests.browser.accessibility import assert_accessible
-from tests.browser.conftest import ESANTE, Esante, _free_port, sign_in_with_psc
+from tests.browser.conftest import Esante, serving, sign_in_with_psc
 from tests.integration.mss_inbox import world
-from tests.waiting import wait_until
 
 GP_MAILBOX = world.COLLEAGUE  # the demo general practitioner's personal mailbox
 UNKNOWN_INS = "290019912345636"  # a valid NIR that no demo patient has
@@ -37,44 +31,8 @@ def esante_with_mss(
     """``esante serve`` with the sandbox configured (``ESANTE_SANDBOX``): its MSSanté
     operator is the inbox's."""
     home = tmp_path_factory.mktemp("home-mss")
-    port = _free_port()
-    client = psc.state.esante_client()
-    assert client is not None
-    database_url = f"sqlite:///{home / 'esante.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ESANTE_")}
-    env.update(
-        ESANTE_HOME=str(home),
-        ESANTE_DATABASE_URL=database_url,
-        ESANTE_PORT=str(port),
-        ESANTE_SANDBOX=str(sandbox.manifest.directory),
-        ESANTE_PSC_DISCOVERY_URL=psc.discovery_url,
-        ESANTE_PSC_CLIENT_ID=client.client_id,
-        ESANTE_PSC_CLIENT_SECRET=client.client_secret,
-    )
-    settings = Settings(home=home, database_url=database_url)
-    prepare_database(settings)
-    load_demo_data(settings, DEFAULT_SEED)
-    process = subprocess.Popen(
-        [str(ESANTE), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert process.poll() is None, "esante serve stopped"
-        try:
-            return httpx.get(f"{base}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_until(up, what="esante serve answering /health")
-        yield Esante(base, database_url)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serving(home, psc, sandbox=sandbox.manifest.directory) as running:
+        yield running
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (768, 1024)])
